@@ -1,0 +1,25 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ImageGateway.Backend.Counting;
+
+/// <summary>Limits on what the counting endpoint accepts. Bound from the <c>Counting</c> section.</summary>
+public sealed class CountingOptions
+{
+    public const string SectionName = "Counting";
+
+    /// <summary>Largest request body accepted, in bytes; over it the answer is 413. Default 32 MiB.</summary>
+    [Range(1, int.MaxValue)]
+    public long MaxBodyBytes { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>Largest width accepted, in pixels; over it the answer is 422. Default 16384.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxWidth { get; set; } = 16_384;
+
+    /// <summary>Largest height accepted, in pixels; over it the answer is 422. Default 16384.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxHeight { get; set; } = 16_384;
+
+    /// <summary>Largest width x height accepted; over it the answer is 422. Default 40 megapixels.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxPixels { get; set; } = 40_000_000;
+}

@@ -1,0 +1,66 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+
+namespace ImageGateway.Common.Problems;
+
+/// <summary>
+/// The catalogue of RFC 9457 problem types both services answer with. The <c>type</c> URIs are
+/// stable identifiers (documented in the README); clients switch on them, not on <c>title</c>.
+/// </summary>
+public static class ProblemTypes
+{
+    private const string Prefix = "urn:image-gateway:problem:";
+
+    public static readonly ProblemType EmptyBody =
+        new(Prefix + "empty-body", "The request body is empty", StatusCodes.Status400BadRequest);
+
+    public static readonly ProblemType BodyTooLarge =
+        new(Prefix + "body-too-large", "The request body is too large", StatusCodes.Status413PayloadTooLarge);
+
+    public static readonly ProblemType NotAnImage =
+        new(Prefix + "not-an-image", "The body is not an image in a recognised format", StatusCodes.Status415UnsupportedMediaType);
+
+    public static readonly ProblemType UnsupportedFormat =
+        new(Prefix + "unsupported-format", "The image format is not accepted", StatusCodes.Status415UnsupportedMediaType);
+
+    public static readonly ProblemType UnsupportedEncoding =
+        new(Prefix + "unsupported-content-encoding", "Content-Encoding on uploads is not accepted", StatusCodes.Status415UnsupportedMediaType);
+
+    public static readonly ProblemType CorruptImage =
+        new(Prefix + "corrupt-image", "The image is corrupt or truncated", StatusCodes.Status422UnprocessableEntity);
+
+    public static readonly ProblemType ImageTooLarge =
+        new(Prefix + "image-too-large", "The image dimensions are over the limit", StatusCodes.Status422UnprocessableEntity);
+
+    public static readonly ProblemType HeaderNotFound =
+        new(Prefix + "header-not-found", "The image header was not found within the inspected prefix", StatusCodes.Status422UnprocessableEntity);
+
+    public static readonly ProblemType Overloaded =
+        new(Prefix + "overloaded", "The service is at capacity; retry later", StatusCodes.Status503ServiceUnavailable);
+
+    public static readonly ProblemType NoHealthyBackend =
+        new(Prefix + "no-healthy-backend", "No backend is available; retry later", StatusCodes.Status503ServiceUnavailable);
+
+    public static readonly ProblemType BackendFailed =
+        new(Prefix + "backend-failed", "The backend did not answer", StatusCodes.Status502BadGateway);
+
+    public static readonly ProblemType BackendTimeout =
+        new(Prefix + "backend-timeout", "The backend did not answer in time", StatusCodes.Status504GatewayTimeout);
+
+    public static readonly ProblemType ClientOverQuota =
+        new(Prefix + "client-over-quota", "This client is over its share of capacity; retry later", StatusCodes.Status429TooManyRequests);
+}
+
+/// <summary>One problem type: its stable URI, its title and the status it is answered with.</summary>
+public sealed record ProblemType(string Type, string Title, int Status)
+{
+    /// <summary>Builds the problem details for one occurrence, with a detail that says what was wrong.</summary>
+    public ProblemDetails Create(string detail, string? instance = null) => new()
+    {
+        Type = Type,
+        Title = Title,
+        Status = Status,
+        Detail = detail,
+        Instance = instance,
+    };
+}

@@ -1,0 +1,55 @@
+using ImageGateway.Common.Problems;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace ImageGateway.Gateway.Forwarding;
+
+/// <summary>
+/// Turns YARP's bare forwarding failures (no healthy destination, backend unreachable, timeout)
+/// into the documented problem+json answers. Runs first in the proxy pipeline and acts only after
+/// the rest of it, when YARP recorded an error and nothing has been sent to the client yet.
+/// </summary>
+internal sealed class ForwarderProblemMiddleware(RequestDelegate next, ILogger<ForwarderProblemMiddleware> logger)
+{
+    /// <summary>How long a client is asked to wait when no backend can take the request.</summary>
+    internal static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(2);
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        await next(context);
+
+        var error = context.Features.Get<IForwarderErrorFeature>();
+        if (error is null || context.Response.HasStarted)
+        {
+            return;
+        }
+
+        ForwardingLog.ForwardingFailed(logger, error.Error, error.Exception?.Message);
+        switch (error.Error)
+        {
+            case ForwarderError.NoAvailableDestinations:
+                await ProblemResults.WriteAsync(context, ProblemTypes.NoHealthyBackend,
+                    "No backend is healthy right now; retry after the indicated delay.", RetryAfter);
+                break;
+            case ForwarderError.RequestTimedOut:
+                await ProblemResults.WriteAsync(context, ProblemTypes.BackendTimeout,
+                    "The backend did not answer within the gateway's timeout.");
+                break;
+            case ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled:
+                // The client went away; there is nobody to answer.
+                break;
+            case ForwarderError.RequestBodyClient:
+                // The client's upload failed mid-stream (Kestrel has set the status, e.g. 400 or 413).
+                break;
+            default:
+                await ProblemResults.WriteAsync(context, ProblemTypes.BackendFailed,
+                    $"The request could not be completed by the backend ({error.Error}); it is safe to retry.", RetryAfter);
+                break;
+        }
+    }
+}
+
+internal static partial class ForwardingLog
+{
+    [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "Forwarding failed with {Error}: {Reason}")]
+    public static partial void ForwardingFailed(ILogger logger, ForwarderError error, string? reason);
+}

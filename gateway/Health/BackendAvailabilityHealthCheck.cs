@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Yarp.ReverseProxy;
+
+namespace ImageGateway.Gateway.Health;
+
+/// <summary>Ready while every cluster has at least one destination that YARP considers available.</summary>
+internal sealed class BackendAvailabilityHealthCheck(IProxyStateLookup proxyState) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var data = new Dictionary<string, object>();
+        var unavailable = new List<string>();
+        foreach (var cluster in proxyState.GetClusters())
+        {
+            var available = cluster.DestinationsState.AvailableDestinations.Count;
+            data[cluster.ClusterId] = $"{available}/{cluster.Destinations.Count} destinations available";
+            if (available == 0)
+            {
+                unavailable.Add(cluster.ClusterId);
+            }
+        }
+
+        if (data.Count == 0)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy("No cluster is configured.", data: data));
+        }
+
+        return Task.FromResult(unavailable.Count == 0
+            ? HealthCheckResult.Healthy("Every cluster has an available backend.", data)
+            : HealthCheckResult.Unhealthy($"No available backend in: {string.Join(", ", unavailable)}.", data: data));
+    }
+}

@@ -1,0 +1,123 @@
+namespace ImageGateway.TestSupport;
+
+/// <summary>
+/// What the product must answer for each corpus image, decided from the independent reference
+/// decoders in the manifest, never from the code under test. The README's "Correctness" section
+/// documents the same rules.
+/// </summary>
+public static class CorpusExpectations
+{
+    /// <summary>Formats the product accepts, by file extension.</summary>
+    private static readonly HashSet<string> AcceptedExtensions = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "pbm", "pgm", "ppm"];
+
+    /// <summary>
+    /// Images a reference decoder reads but ImageSharp 2.1.13 cannot, or reads differently; each is
+    /// answered with a definite 4xx (checked), never a 5xx or a hang. Listed with the reason.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> KnownRejections = new Dictionary<string, string>
+    {
+        ["libjpeg-turbo/testimgari.jpg"] = "arithmetic-coded JPEG: not supported by ImageSharp 2.1",
+        ["pillow/iss634.webp"] = "animated WebP: not supported by ImageSharp 2.1",
+        ["pillow/truncated_app14.jpg"] = "truncated APP14 segment: ImageSharp 2.1 fails while reading it",
+        ["pngsuite/oi9n0g16.png"] = "16-bit PNG with 1-byte IDAT chunks: ImageSharp 2.1 fails (index out of range)",
+        ["pngsuite/oi9n2c16.png"] = "16-bit PNG with 1-byte IDAT chunks: ImageSharp 2.1 fails (index out of range)",
+        ["pngsuite/s01i3p01.png"] = "interlaced PNG under 5x5: refused, the 2.1 decoder never returns",
+        ["pngsuite/s02i3p01.png"] = "interlaced PNG under 5x5: refused, the 2.1 decoder never returns",
+        ["pngsuite/s03i3p01.png"] = "interlaced PNG under 5x5: refused, the 2.1 decoder never returns",
+        ["pngsuite/s04i3p01.png"] = "interlaced PNG under 5x5: refused, the 2.1 decoder never returns",
+        ["libpng/testpngs/crashers/badcrc.png"] = "CRC error in a critical chunk: refused (Pillow ignores the CRC)",
+        ["libpng/testpngs/crashers/huge_IDAT.png"] = "malformed IDAT: refused",
+        ["bmpsuite/q/rgb24jpeg.bmp"] = "BMP with embedded JPEG: not accepted",
+        ["bmpsuite/q/rgb24png.bmp"] = "BMP with embedded PNG: not accepted",
+    };
+
+    /// <summary>
+    /// Images accepted with a count that differs from every reference decoder. Each is a documented
+    /// decoder difference on an input that is malformed or ambiguous by design; the test checks the
+    /// answer is a definite 200 or 4xx.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> KnownDeviations = new Dictionary<string, string>
+    {
+        ["pillow/junk_jpeg_header.jpg"] = "junk bytes before the JPEG header by design: ImageSharp decodes different pixels",
+        ["bmpsuite/q/rgb32-111110.bmp"] = "32-bit BMP with 11-11-10 bit fields (questionable): ImageMagick 0, ImageSharp 419",
+        ["libpng/testpngs/crashers/badadler.png"] = "bad zlib Adler-32 (libpng crasher): ImageSharp does not verify it and decodes the 1x1 pixel",
+        ["libjpeg-turbo/monkey12.jpg"] = "12-bit JPEG: neither reference decoder reads it; ImageSharp does",
+        ["bmpsuite/q/pal2.bmp"] = "2-bit palette BMP (questionable): neither reference decoder reads it; ImageSharp does",
+        ["bmpsuite/q/pal8oversizepal.bmp"] = "oversized palette (questionable): neither reference decoder reads it; ImageSharp does",
+        ["bmpsuite/q/rgba32abf.bmp"] = "BI_ALPHABITFIELDS (questionable): neither reference decoder reads it; ImageSharp does",
+        ["pillow/decompression_bomb.gif"] = "first frame lies outside a 32x32 screen: ImageSharp answers the empty 32x32 screen",
+    };
+
+    /// <summary>Lossy formats: the count may differ from Pillow's by this much (see README).</summary>
+    public static long LossyTolerance(CorpusImage image) =>
+        Math.Max(16, (long)(image.Width ?? 0) * (image.Height ?? 0) / 1000);
+
+    /// <summary>The product accepts the format and a reference decoder produced a count.</summary>
+    public static bool IsCountable(CorpusImage image) =>
+        IsAccepted(image)
+        && !KnownRejections.ContainsKey(image.Path)
+        && !KnownDeviations.ContainsKey(image.Path)
+        && !MustBeRejected(image)
+        && !IsMalformedByDesign(image)
+        && (image.ExpectedWhite is not null || image.MagickWhite is not null);
+
+    /// <summary>
+    /// Malformed on purpose but read by a reference decoder: the product may refuse it (4xx) or count
+    /// it; if it counts, the count must be right.
+    /// </summary>
+    public static bool IsMalformedByDesign(CorpusImage image) =>
+        IsAccepted(image)
+        && !KnownRejections.ContainsKey(image.Path)
+        && !KnownDeviations.ContainsKey(image.Path)
+        && !MustBeRejected(image)
+        && (image.CorruptByDesign || image.ExactRejected || image.Note.Contains("by design", StringComparison.Ordinal)
+            || image.Path.Contains("/crashers/", StringComparison.Ordinal));
+
+    /// <summary>
+    /// The product must answer 4xx: an unaccepted format (TIFF), a file corrupt by design that no
+    /// reference decoder reads, a PNG the strict decoder rejects, or a known rejection above.
+    /// </summary>
+    public static bool MustBeRejected(CorpusImage image) =>
+        !KnownDeviations.ContainsKey(image.Path)
+        && (!IsAccepted(image)
+            || KnownRejections.ContainsKey(image.Path)
+            || (image.ExactRejected && image.PillowWhite is null && image.MagickWhite is null)
+            || (image.ExactRejected && image.Note.Contains("corrupt by design", StringComparison.Ordinal))
+            || (image.CorruptByDesign && image.PillowWhite is null && image.MagickWhite is null));
+
+    /// <summary>The status class a must-reject image gets: 415 for unaccepted formats, else 4xx.</summary>
+    public static bool IsAccepted(CorpusImage image) => AcceptedExtensions.Contains(image.Extension);
+
+    /// <summary>
+    /// True when <paramref name="actual"/> is right for <paramref name="image"/>: the strict count where
+    /// the manifest has one; for lossy formats within <see cref="LossyTolerance"/> of Pillow; else
+    /// Pillow's or ImageMagick's count (they disagree only on ambiguous BMPs).
+    /// </summary>
+    public static bool CountIsRight(CorpusImage image, long actual, out string expected)
+    {
+        if (image.Note.Contains("exact_white=", StringComparison.Ordinal) || image.Note.Contains("exact16_white=", StringComparison.Ordinal))
+        {
+            expected = $"exactly {image.ExpectedWhite}";
+            return actual == image.ExpectedWhite;
+        }
+
+        if (image.IsLossy && image.PillowWhite is { } pillow)
+        {
+            var tolerance = LossyTolerance(image);
+            expected = $"{pillow} ± {tolerance} (lossy)";
+            return Math.Abs(actual - pillow) <= tolerance;
+        }
+
+        expected = $"Pillow {image.PillowWhite?.ToString() ?? "n/a"} or ImageMagick {image.MagickWhite?.ToString() ?? "n/a"}";
+        return actual == image.PillowWhite || actual == image.MagickWhite;
+    }
+
+    /// <summary>Asserts <see cref="CountIsRight"/> with a message that names the image and both counts.</summary>
+    public static void AssertCount(CorpusImage image, long actual)
+    {
+        if (!CountIsRight(image, actual, out var expected))
+        {
+            throw new Xunit.Sdk.XunitException($"{image.Path}: counted {actual} white pixels, expected {expected}.");
+        }
+    }
+}
