@@ -1,9 +1,17 @@
 using ImageGateway.Gateway.Forwarding;
 using ImageGateway.Gateway.Health;
+using ImageGateway.Gateway.Inspection;
+using ImageGateway.Gateway.Observability;
+using ImageGateway.Gateway.Server;
+using ImageGateway.Gateway.Throttling;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddProblemDetails();
+builder.AddServerLimits();
+builder.AddGatewayObservability();
+builder.AddImageInspection();
+builder.AddThrottling();
 builder.AddForwarding();
 builder.AddGatewayHealth();
 
@@ -11,7 +19,10 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseImageInspection();
+app.UseThrottling();
 app.MapGatewayHealth();
+app.MapGatewayMetrics();
 app.MapForwarding();
 
 app.Run();
