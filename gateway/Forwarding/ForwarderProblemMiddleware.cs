@@ -1,4 +1,5 @@
 using ImageGateway.Common.Problems;
+using ImageGateway.Gateway.Server;
 using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -40,7 +41,7 @@ internal sealed class ForwarderProblemMiddleware(RequestDelegate next, ILogger<F
                 break;
             case ForwarderError.RequestBodyClient when IsBodyTooLarge(error.Exception):
                 // A body without Content-Length ran past the limit while streaming; Kestrel cut it.
-                context.Response.Headers.Connection = "close";
+                context.Response.CloseConnectionAfterResponse();
                 await ProblemResults.WriteAsync(context, ProblemTypes.BodyTooLarge,
                     $"The body ran past the limit of {context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize} bytes while streaming.");
                 break;

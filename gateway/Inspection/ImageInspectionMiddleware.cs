@@ -3,6 +3,7 @@ using System.Globalization;
 using System.IO.Pipelines;
 using ImageGateway.Common.Problems;
 using ImageGateway.Gateway.Observability;
+using ImageGateway.Gateway.Server;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
@@ -84,7 +85,7 @@ internal sealed class ImageInspectionMiddleware(
         {
             // Malformed framing (bad chunk, short body): Kestrel's status, answered as problem+json by the status-code pages.
             InspectionLog.MalformedBody(logger, ex.StatusCode, ex.Message);
-            context.Response.Headers.Connection = "close";
+            context.Response.CloseConnectionAfterResponse();
             context.Response.StatusCode = ex.StatusCode;
             return;
         }
@@ -159,7 +160,7 @@ internal sealed class ImageInspectionMiddleware(
         if (!bodyRead)
         {
             // Close after answering instead of draining the rest of an unread (maybe huge) body.
-            context.Response.Headers.Connection = "close";
+            context.Response.CloseConnectionAfterResponse();
         }
 
         await ProblemResults.WriteAsync(context, problem, detail);

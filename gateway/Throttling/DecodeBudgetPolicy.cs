@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using ImageGateway.Common.Problems;
 using ImageGateway.Gateway.Inspection;
 using ImageGateway.Gateway.Observability;
+using ImageGateway.Gateway.Server;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -38,7 +39,7 @@ internal sealed class DecodeBudgetPolicy(
         var statistics = budget.Statistics;
         metrics.Throttled(upload?.Header.Format, "overloaded");
         ThrottlingLog.Rejected(logger, permits, statistics.CurrentAvailablePermits, statistics.CurrentQueuedCount, budget.TotalPermits);
-        http.Response.Headers.Connection = "close";
+        http.Response.CloseConnectionAfterResponse();
         await ProblemResults.WriteAsync(http, ProblemTypes.Overloaded,
             $"The backends' decode budget ({budget.TotalPermits} permits) and its queue are full; this upload needs {permits} permits. Retry after the indicated delay.",
             _retryAfter);

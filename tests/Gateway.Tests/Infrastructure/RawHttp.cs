@@ -20,6 +20,31 @@ public static class RawHttp
         await socket.SendAsync(Encoding.ASCII.GetBytes(text), SocketFlags.None, cts.Token);
     }
 
+    /// <summary>
+    /// Sends <paramref name="body"/> as HTTP/1.1 chunks until it ends, the peer stops taking data, or
+    /// <paramref name="cancellationToken"/> fires. Returns normally in every case.
+    /// </summary>
+    public static async Task SendChunkedAsync(Socket socket, Stream body, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            int read;
+            while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                await socket.SendAsync(Encoding.ASCII.GetBytes($"{read:X}\r\n"), SocketFlags.None, cancellationToken);
+                await socket.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, cancellationToken);
+                await socket.SendAsync("\r\n"u8.ToArray(), SocketFlags.None, cancellationToken);
+            }
+
+            await socket.SendAsync("0\r\n\r\n"u8.ToArray(), SocketFlags.None, cancellationToken);
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The server answered and closed, or the test has what it needs.
+        }
+    }
+
     /// <summary>Reads until the end of the first response's headers (or the connection closes).</summary>
     public static async Task<string> ReadResponseHeadAsync(Socket socket, TimeSpan timeout)
     {
