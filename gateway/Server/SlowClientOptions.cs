@@ -21,7 +21,7 @@ public sealed class SlowClientOptions
     [Range(1, int.MaxValue)]
     public double MinRequestBodyBytesPerSecond { get; set; } = 8 * 1024;
 
-    /// <summary>Time before the minimum rate is enforced. Default 5 s.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    /// <summary>Time before the minimum rate is enforced. Default 5 s; Kestrel requires more than 1 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:02", "00:10:00")]
     public TimeSpan MinRequestBodyGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
 }
