@@ -119,19 +119,26 @@ internal sealed class ImageInspectionMiddleware(
                 var buffer = result.Buffer;
                 var window = buffer.Length > _options.PeekBytes ? buffer.Slice(0, _options.PeekBytes) : buffer;
                 var complete = result.IsCompleted && buffer.Length <= _options.PeekBytes;
-                ReadOnlySpan<byte> prefix;
-                if (window.IsSingleSegment)
+
+                // Most headers sit in the first segment: judge it in place, and copy the window into
+                // one rented buffer only when the header runs past the first segment.
+                var verdict = inspector.Inspect(window.FirstSpan, complete && window.IsSingleSegment, contentLength);
+                if (verdict.IsNeedMoreData && !window.IsSingleSegment)
                 {
-                    prefix = window.FirstSpan;
-                }
-                else
-                {
-                    copy ??= ArrayPool<byte>.Shared.Rent(_options.PeekBytes);
+                    if (copy is null || copy.Length < window.Length)
+                    {
+                        if (copy is not null)
+                        {
+                            ArrayPool<byte>.Shared.Return(copy);
+                        }
+
+                        copy = ArrayPool<byte>.Shared.Rent((int)window.Length);
+                    }
+
                     window.CopyTo(copy);
-                    prefix = copy.AsSpan(0, (int)window.Length);
+                    verdict = inspector.Inspect(copy.AsSpan(0, (int)window.Length), complete, contentLength);
                 }
 
-                var verdict = inspector.Inspect(prefix, complete, contentLength);
                 if (verdict.IsNeedMoreData)
                 {
                     reader.AdvanceTo(buffer.Start, buffer.End);

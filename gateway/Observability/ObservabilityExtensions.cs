@@ -22,7 +22,8 @@ public static class ObservabilityExtensions
                 "Microsoft.AspNetCore.Hosting",
                 "Microsoft.AspNetCore.Server.Kestrel",
                 "Microsoft.AspNetCore.RateLimiting",
-                "System.Net.Http")
+                "System.Net.Http",
+                "System.Runtime")
             .AddPrometheusExporter());
         return builder;
     }
