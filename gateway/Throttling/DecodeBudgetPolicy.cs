@@ -55,4 +55,8 @@ internal static partial class ThrottlingLog
     [LoggerMessage(EventId = 301, Level = LogLevel.Warning,
         Message = "Throttled an upload needing {Permits} permits: {Available} available, {Queued} queued of {TotalPermits}")]
     public static partial void Rejected(ILogger logger, int permits, long available, long queued, int totalPermits);
+
+    [LoggerMessage(EventId = 302, Level = LogLevel.Information,
+        Message = "Client {ClientKey} over its share: upload needs {Permits} permits, the share is {SharePermits}")]
+    public static partial void ClientOverShare(ILogger logger, string clientKey, int permits, int sharePermits);
 }

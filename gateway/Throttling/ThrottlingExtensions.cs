@@ -16,11 +16,20 @@ public static class ThrottlingExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<DecodeBudget>();
-        builder.Services.AddRateLimiter(limiter =>
-        {
-            limiter.RejectionStatusCode = StatusCodes.Status503ServiceUnavailable;
-            limiter.AddPolicy<int, DecodeBudgetPolicy>(ThrottlingOptions.PolicyName);
-        });
+        builder.Services.AddSingleton<ClientShareLimiter>();
+        builder.Services.AddOptions<RateLimiterOptions>()
+            .Configure<ClientShareLimiter, IOptions<ThrottlingOptions>>((limiter, clientShare, throttling) =>
+            {
+                limiter.RejectionStatusCode = StatusCodes.Status503ServiceUnavailable;
+                limiter.AddPolicy<int, DecodeBudgetPolicy>(ThrottlingOptions.PolicyName);
+                if (throttling.Value.ClientShare > 0)
+                {
+                    // The global limiter runs first, so a client over its share never queues for the budget.
+                    limiter.GlobalLimiter = clientShare;
+                    limiter.OnRejected = ClientShareRejection.WriteAsync;
+                }
+            });
+        builder.Services.AddRateLimiter(_ => { });
         return builder;
     }
 

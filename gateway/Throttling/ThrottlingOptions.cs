@@ -44,6 +44,20 @@ public sealed class ThrottlingOptions
     [Range(0, 100)]
     public int QueueBudgets { get; set; } = 2;
 
+    /// <summary>
+    /// The largest fraction of the whole budget one client may hold at once; over it the client is
+    /// answered 429 while others are served. Default 0.5; 0 turns fair share off.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double ClientShare { get; set; } = 0.5;
+
+    /// <summary>
+    /// The request header that names a client (an API key); requests without it are keyed by
+    /// remote address. Default <c>X-Api-Key</c>.
+    /// </summary>
+    [Required]
+    public string ClientKeyHeader { get; set; } = "X-Api-Key";
+
     /// <summary>The <c>Retry-After</c> sent with a 503 when the budget and its queue are full. Default 1 s.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(1);

@@ -12,6 +12,7 @@ namespace ImageGateway.Gateway.Tests.Throttling;
 /// <summary>
 /// The decode-budget limiter on the route, on real Kestrel: a budget of 16 permits (1 MiB of 64 KiB
 /// permits, one backend) with no queue, filled by requests the recording backend holds open.
+/// Fair share is off here (one test client); <see cref="ClientShareTests"/> covers it.
 /// </summary>
 public sealed class ThrottlingTests : IAsyncLifetime
 {
@@ -22,6 +23,7 @@ public sealed class ThrottlingTests : IAsyncLifetime
         ["Throttling:DecodeBudgetBytesPerBackend"] = (1024 * 1024).ToString(CultureInfo.InvariantCulture),
         ["Throttling:QueueBudgets"] = "0",
         ["Throttling:RetryAfter"] = "00:00:03",
+        ["Throttling:ClientShare"] = "0",
     });
 
     public async Task DisposeAsync() => await _stack.DisposeAsync();
