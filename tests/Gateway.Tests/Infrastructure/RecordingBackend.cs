@@ -16,8 +16,8 @@ public sealed record ReceivedRequest(string Path, long Length, string Sha256, lo
 
 /// <summary>
 /// A stand-in backend on real Kestrel (127.0.0.1, a free port): records every request that reaches
-/// <c>/count-white-pixels</c> (SHA-256 of the body as received, headers), answers 200, and is always
-/// ready. Requests can be held open to fill the gateway's budget.
+/// <c>/count-white-pixels</c> (SHA-256 of the body as received, headers), answers 200, and is
+/// ready unless told otherwise. Requests can be held open to fill the gateway's budget.
 /// </summary>
 public sealed class RecordingBackend : IAsyncDisposable
 {
@@ -39,6 +39,9 @@ public sealed class RecordingBackend : IAsyncDisposable
 
     public int InFlight => Volatile.Read(ref _inFlight);
 
+    /// <summary>What <c>/health/ready</c> answers: 200 while true, 503 (full) while false.</summary>
+    public bool Ready { get; set; } = true;
+
     public static async Task<RecordingBackend> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -46,7 +49,7 @@ public sealed class RecordingBackend : IAsyncDisposable
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var backend = new RecordingBackend(app);
-        app.MapGet("/health/ready", () => Results.Ok());
+        app.MapGet("/health/ready", () => backend.Ready ? Results.Ok() : Results.StatusCode(StatusCodes.Status503ServiceUnavailable));
         app.MapGet("/health/live", () => Results.Ok());
         app.MapPost("/count-white-pixels", (Delegate)backend.HandleAsync);
         await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
