@@ -19,35 +19,24 @@ public sealed class AdmissionTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _stack.DisposeAsync();
 
-    [Fact]
-    public async Task Upload_PngFlood20000Square_Returns422BeforeForwarding()
+    public static TheoryData<string, byte[], string> OverLimitHeaders() => new()
     {
-        using var response = await _stack.PostAsync(CraftedImages.Png(20_000, 20_000), "image/png");
+        { "PNG flood 20000x20000", CraftedImages.Png(20_000, 20_000), "20000x20000" },
+        { "JPEG whose SOF declares 65000x65000", CraftedImages.JpegHeader(65_000, 65_000), "65000x65000" },
+        { "GIF with a 65535x65535 screen", CraftedImages.Gif(65_535, 65_535), "65535x65535" },
+        { "PNG of 7000x7000 (49 megapixels, sides within limits)", CraftedImages.Png(7_000, 7_000), "49000000 pixels" },
+    };
+
+    [Theory]
+    [MemberData(nameof(OverLimitHeaders))]
+    public async Task Upload_HeaderOverTheSizeLimits_Returns422WithValueAndLimitBeforeForwarding(string image, byte[] body, string declared)
+    {
+        using var response = await _stack.PostAsync(body, "application/octet-stream");
 
         var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.UnprocessableEntity, Problem + "image-too-large");
         var detail = problem.GetProperty("detail").GetString()!;
-        Assert.Contains("20000x20000", detail, StringComparison.Ordinal);
-        Assert.Contains("16384x16384", detail, StringComparison.Ordinal);
-        Assert.Equal(0, _stack.Backend.Started);
-    }
-
-    [Fact]
-    public async Task Upload_JpegSofDeclares65000Square_Returns422BeforeForwarding()
-    {
-        using var response = await _stack.PostAsync(CraftedImages.JpegHeader(65_000, 65_000), "image/jpeg");
-
-        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.UnprocessableEntity, Problem + "image-too-large");
-        Assert.Contains("65000x65000", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.Equal(0, _stack.Backend.Started);
-    }
-
-    [Fact]
-    public async Task Upload_GifScreen65535Square_Returns422BeforeForwarding()
-    {
-        using var response = await _stack.PostAsync(CraftedImages.Gif(65_535, 65_535), "image/gif");
-
-        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.UnprocessableEntity, Problem + "image-too-large");
-        Assert.Contains("65535x65535", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains(declared, detail, StringComparison.Ordinal);
+        Assert.True(detail.Contains("16384x16384", StringComparison.Ordinal) || detail.Contains("40000000 pixels", StringComparison.Ordinal), $"{image}: {detail}");
         Assert.Equal(0, _stack.Backend.Started);
     }
 
