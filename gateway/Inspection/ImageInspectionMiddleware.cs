@@ -81,6 +81,12 @@ internal sealed class ImageInspectionMiddleware(
                 $"The body limit is {_options.MaxBodyBytes} bytes; the streamed body went past it.", peeked: 0, bodyRead: false);
             return;
         }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away mid-upload; there is nobody to answer.
+            InspectionLog.ClientAborted(logger);
+            return;
+        }
         catch (BadHttpRequestException ex)
         {
             // Malformed framing (bad chunk, short body): Kestrel's status, answered as problem+json by the status-code pages.
@@ -197,6 +203,9 @@ internal static partial class InspectionLog
 
     [LoggerMessage(EventId = 202, Level = LogLevel.Information, Message = "Rejected upload ({Reason}, {Status}) after peeking {PeekedBytes} bytes: {Detail}")]
     public static partial void Rejected(ILogger logger, string reason, int status, string detail, long peekedBytes);
+
+    [LoggerMessage(EventId = 204, Level = LogLevel.Debug, Message = "The client went away during the peek")]
+    public static partial void ClientAborted(ILogger logger);
 
     [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "Upload body malformed ({Status}): {Reason}")]
     public static partial void MalformedBody(ILogger logger, int status, string reason);

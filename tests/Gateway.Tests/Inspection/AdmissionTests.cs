@@ -173,6 +173,20 @@ public sealed class AdmissionTests : IAsyncLifetime
         Assert.Equal(0, _stack.Backend.Started);
     }
 
+    [Fact]
+    public async Task Upload_MalformedChunkedFraming_Returns400ProblemBeforeForwarding()
+    {
+        using var socket = await RawHttp.ConnectAsync(_stack.Gateway.BaseAddress);
+
+        await RawHttp.SendAsync(socket,
+            "POST /count-white-pixels HTTP/1.1\r\nHost: gateway\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\nnot a chunk\r\n");
+        var response = await RawHttp.ReadToCloseAsync(socket, TimeSpan.FromSeconds(10));
+
+        Assert.StartsWith("HTTP/1.1 400", response, StringComparison.Ordinal);
+        Assert.Contains("application/problem+json", response, StringComparison.Ordinal);
+        Assert.Equal(0, _stack.Backend.Started);
+    }
+
     /// <summary>A stream over bytes that hides its length, so HttpClient sends it chunked.</summary>
     private sealed class NonSeekableStream(byte[] data) : MemoryStream(data)
     {
