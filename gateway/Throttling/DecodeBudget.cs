@@ -21,11 +21,12 @@ public sealed class DecodeBudget : IDisposable
             ? _options.BackendCount
             : Math.Max(1, configuration.GetSection($"ReverseProxy:Clusters:{_options.ClusterId}:Destinations").GetChildren().Count());
         Backends = backends;
-        TotalPermits = (int)Math.Clamp(_options.DecodeBudgetBytesPerBackend * backends / _options.PermitBytes, 1, int.MaxValue / 200);
+        TotalPermits = (int)Math.Clamp(_options.DecodeBudgetBytesPerBackend * backends / _options.PermitBytes, 1, int.MaxValue);
+        QueuePermits = (int)Math.Min(int.MaxValue, (long)TotalPermits * _options.QueueBudgets);
         _limiter = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
         {
             PermitLimit = TotalPermits,
-            QueueLimit = TotalPermits * _options.QueueBudgets,
+            QueueLimit = QueuePermits,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
     }
@@ -35,6 +36,9 @@ public sealed class DecodeBudget : IDisposable
 
     /// <summary>The whole budget in permits.</summary>
     public int TotalPermits { get; }
+
+    /// <summary>Permits that queued uploads may wait for, oldest first.</summary>
+    public int QueuePermits { get; }
 
     public RateLimiterStatistics Statistics => _limiter.GetStatistics() ?? new RateLimiterStatistics();
 

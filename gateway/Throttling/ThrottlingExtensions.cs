@@ -39,7 +39,7 @@ public static class ThrottlingExtensions
         var budget = app.ApplicationServices.GetRequiredService<DecodeBudget>();
         var options = app.ApplicationServices.GetRequiredService<IOptions<ThrottlingOptions>>().Value;
         ThrottlingLog.Budget(app.ApplicationServices.GetRequiredService<ILogger<DecodeBudget>>(),
-            budget.TotalPermits, options.PermitBytes, budget.Backends, budget.TotalPermits * options.QueueBudgets);
+            budget.TotalPermits, options.PermitBytes, budget.Backends, budget.QueuePermits);
         return app.UseRateLimiter();
     }
 }
