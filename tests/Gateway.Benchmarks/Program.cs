@@ -5,12 +5,14 @@ using ImageGateway.TestSupport;
 // Gateway benchmark (not a test): the real gateway as a process in front of real backends or
 // in-process sinks, all on loopback. Bounded: about two minutes. From the repository root:
 //   dotnet run -c Release --project tests/Gateway.Benchmarks [-- throughput memory balancing]
-// BENCH_SECONDS sets the length of each measured run (default 5).
+// BENCH_SECONDS sets the length of each measured run (default 5), BENCH_UPLOADS the uploads in
+// flight in the memory part (default 32).
 var parts = args.Length > 0 ? args.ToHashSet(StringComparer.OrdinalIgnoreCase) : ["throughput", "memory", "balancing"];
 var configuration = Stack.Configuration(typeof(SinkBackend).Assembly);
 var quiet = new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" };
 var duration = TimeSpan.FromSeconds(double.Parse(Environment.GetEnvironmentVariable("BENCH_SECONDS") ?? "5", CultureInfo.InvariantCulture));
 var warmup = TimeSpan.FromSeconds(1);
+var uploadsInFlight = int.Parse(Environment.GetEnvironmentVariable("BENCH_UPLOADS") ?? "32", CultureInfo.InvariantCulture);
 Console.WriteLine($"Gateway benchmark ({configuration}), {Environment.ProcessorCount} cores, {duration.TotalSeconds} s a run after {warmup.TotalSeconds} s warm-up");
 
 if (parts.Contains("throughput"))
@@ -67,7 +69,7 @@ if (parts.Contains("memory"))
         await Task.Delay(2000);
         var idle = RssBytes(gateway.Pid);
         using var stop = new CancellationTokenSource();
-        var uploads = Enumerable.Range(0, 32).Select(_ => client.PostAsync("/count-white-pixels", new ByteArrayContent(body), stop.Token)).ToList();
+        var uploads = Enumerable.Range(0, uploadsInFlight).Select(_ => client.PostAsync("/count-white-pixels", new ByteArrayContent(body), stop.Token)).ToList();
         long peak = 0;
         var maxInFlight = 0;
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
@@ -80,7 +82,7 @@ if (parts.Contains("memory"))
 
         await stop.CancelAsync();
         await Task.WhenAll(uploads.Select(u => u.ContinueWith(_ => { }, TaskScheduler.Default)));
-        Console.WriteLine($"32 concurrent 16 MiB uploads, {round} ({maxInFlight} in flight at the backend at once):");
+        Console.WriteLine($"{uploadsInFlight} concurrent 16 MiB uploads, {round} ({maxInFlight} in flight at the backend at once):");
         Console.WriteLine($"  gateway RSS idle {idle / 1048576.0:F1} MiB, peak {peak / 1048576.0:F1} MiB, growth {(peak - idle) / 1048576.0:F1} MiB (goal < 32 MiB)");
     }
 }
