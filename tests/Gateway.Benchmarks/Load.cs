@@ -5,14 +5,14 @@ using HdrHistogram;
 namespace ImageGateway.Gateway.Benchmarks;
 
 /// <summary>The outcome of one closed-loop load run.</summary>
-internal sealed record LoadResult(long Ok, long Failed, TimeSpan Duration, double P50Ms, double P99Ms, long BytesPerRequest)
+internal sealed record LoadResult(long Ok, long Failed, TimeSpan Duration, double P50Ms, double P99Ms, long BytesPerRequest, string FailedStatuses)
 {
     public double RequestsPerSecond => Ok / Duration.TotalSeconds;
 
     public double MegabytesPerSecond => RequestsPerSecond * BytesPerRequest / 1e6;
 
     public override string ToString() =>
-        $"{RequestsPerSecond,8:F1} req/s {MegabytesPerSecond,8:F1} MB/s  p50 {P50Ms,7:F2} ms  p99 {P99Ms,7:F2} ms  ({Ok} ok, {Failed} failed)";
+        $"{RequestsPerSecond,8:F1} req/s {MegabytesPerSecond,8:F1} MB/s  p50 {P50Ms,7:F2} ms  p99 {P99Ms,7:F2} ms  ({Ok} ok, {Failed} failed{FailedStatuses})";
 }
 
 /// <summary>
@@ -21,19 +21,20 @@ internal sealed record LoadResult(long Ok, long Failed, TimeSpan Duration, doubl
 /// </summary>
 internal static class Load
 {
-    public static async Task<LoadResult> RunAsync(Uri target, byte[] body, int concurrency, TimeSpan duration, TimeSpan warmup)
+    public static async Task<LoadResult> RunAsync(Uri target, byte[] body, int concurrency, TimeSpan duration, TimeSpan warmup, string path = "/count-white-pixels")
     {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
         using var client = new HttpClient(handler) { BaseAddress = target, Timeout = TimeSpan.FromSeconds(60) };
-        await LoopAsync(client, body, concurrency, warmup, record: false);
-        return await LoopAsync(client, body, concurrency, duration, record: true);
+        await LoopAsync(client, path, body, concurrency, warmup, record: false);
+        return await LoopAsync(client, path, body, concurrency, duration, record: true);
     }
 
-    private static async Task<LoadResult> LoopAsync(HttpClient client, byte[] body, int concurrency, TimeSpan duration, bool record)
+    private static async Task<LoadResult> LoopAsync(HttpClient client, string path, byte[] body, int concurrency, TimeSpan duration, bool record)
     {
         var histogram = new LongHistogram(TimeStamp.Minutes(1), 3);
         long ok = 0;
         long failed = 0;
+        var statuses = new System.Collections.Concurrent.ConcurrentDictionary<int, int>();
         var clock = Stopwatch.StartNew();
         var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
         {
@@ -41,7 +42,7 @@ internal static class Load
             while (clock.Elapsed < duration)
             {
                 var start = Stopwatch.GetTimestamp();
-                using var response = await client.PostAsync("/count-white-pixels", new ByteArrayContent(body));
+                using var response = await client.PostAsync(path, new ByteArrayContent(body));
                 await response.Content.ReadAsByteArrayAsync();
                 mine.RecordValue(Stopwatch.GetTimestamp() - start);
                 if (response.StatusCode == HttpStatusCode.OK)
@@ -51,6 +52,7 @@ internal static class Load
                 else
                 {
                     Interlocked.Increment(ref failed);
+                    statuses.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
                 }
             }
 
@@ -63,8 +65,9 @@ internal static class Load
 
         var elapsed = clock.Elapsed;
         var ticksPerMs = Stopwatch.Frequency / 1000.0;
+        var failedStatuses = statuses.IsEmpty ? string.Empty : ": " + string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Value} x {s.Key}"));
         return record
-            ? new LoadResult(ok, failed, elapsed, histogram.GetValueAtPercentile(50) / ticksPerMs, histogram.GetValueAtPercentile(99) / ticksPerMs, body.Length)
-            : new LoadResult(0, 0, elapsed, 0, 0, body.Length);
+            ? new LoadResult(ok, failed, elapsed, histogram.GetValueAtPercentile(50) / ticksPerMs, histogram.GetValueAtPercentile(99) / ticksPerMs, body.Length, failedStatuses)
+            : new LoadResult(0, 0, elapsed, 0, 0, body.Length, string.Empty);
     }
 }

@@ -17,31 +17,46 @@ Console.WriteLine($"Gateway benchmark ({configuration}), {Environment.ProcessorC
 
 if (parts.Contains("throughput"))
 {
-    // 1a. Against the real backend (it decodes and counts): the product's own path. "YARP only" is
-    // the same gateway process with inspection and the limiter switched off on the route, to show
-    // what the proxy hop itself costs on this machine.
-    var bare = new Dictionary<string, string>(quiet)
+    // 1a. Against the real backend (it decodes and counts): the product's own path. Fair share is
+    // off (one load client). "YARP only" is a second route in the same gateway, /bare/..., with no
+    // inspection and no rate limiting: what the proxy hop itself costs on this machine. (Route
+    // settings go in as environment variables, whose names AppProcess's /bin/sh keeps only without
+    // '-', hence a route named "bare".)
+    var gatewayEnvironment = new Dictionary<string, string>(quiet)
     {
-        ["ReverseProxy__Routes__count-white-pixels__RateLimiterPolicy"] = "Disable",
-        ["ReverseProxy__Routes__count-white-pixels__Metadata__ImageInspection"] = "false",
+        ["Throttling__ClientShare"] = "0",
+        ["ReverseProxy__Routes__bare__ClusterId"] = "backends",
+        ["ReverseProxy__Routes__bare__Match__Path"] = "/bare/count-white-pixels",
+        ["ReverseProxy__Routes__bare__RateLimiterPolicy"] = "Disable",
+        ["ReverseProxy__Routes__bare__Transforms__0__PathRemovePrefix"] = "/bare",
+        ["ReverseProxy__Routes__inspected__ClusterId"] = "backends",
+        ["ReverseProxy__Routes__inspected__Match__Path"] = "/inspected/count-white-pixels",
+        ["ReverseProxy__Routes__inspected__RateLimiterPolicy"] = "Disable",
+        ["ReverseProxy__Routes__inspected__Metadata__ImageInspection"] = "true",
+        ["ReverseProxy__Routes__inspected__Transforms__0__PathRemovePrefix"] = "/inspected",
     };
     await using (var backend = await Stack.StartBackendAsync(configuration, "backend", quiet))
-    await using (var gateway = await Stack.StartGatewayAsync(configuration, [backend.BaseAddress], quiet))
-    await using (var yarp = await Stack.StartGatewayAsync(configuration, [backend.BaseAddress], bare))
+    await using (var gateway = await Stack.StartGatewayAsync(configuration, [backend.BaseAddress], gatewayEnvironment))
     {
         Console.WriteLine("Real backend (decodes and counts noise PNGs):");
-        await CompareAsync(backend.BaseAddress, gateway.BaseAddress, yarp.BaseAddress, "~50 KB (128x128)", CraftedImages.NoisePng(128, 128, 1), 4);
-        await CompareAsync(backend.BaseAddress, gateway.BaseAddress, yarp.BaseAddress, "~5 MB (1300x1300)", CraftedImages.NoisePng(1300, 1300, 2), 2);
+        await CompareAsync(backend.BaseAddress, gateway.BaseAddress, "~50 KB (128x128)", CraftedImages.NoisePng(128, 128, 1), 4);
+        await CompareAsync(backend.BaseAddress, gateway.BaseAddress, "~5 MB (1300x1300)", CraftedImages.NoisePng(1300, 1300, 2), 2);
     }
 
     // 1b. Against a sink that does no work: the proxy hop alone, an upper bound on its cost.
     await using (var sink = await SinkBackend.StartAsync())
-    await using (var gateway = await Stack.StartGatewayAsync(configuration, [sink.BaseAddress], quiet))
-    await using (var yarp = await Stack.StartGatewayAsync(configuration, [sink.BaseAddress], bare))
+    await using (var gateway = await Stack.StartGatewayAsync(configuration, [sink.BaseAddress], gatewayEnvironment))
     {
         Console.WriteLine("Null backend (reads the body, answers 200):");
-        await CompareAsync(sink.BaseAddress, gateway.BaseAddress, yarp.BaseAddress, "~50 KB", Payload(50_000), 8);
-        await CompareAsync(sink.BaseAddress, gateway.BaseAddress, yarp.BaseAddress, "~5 MB", Payload(5_000_000), 4);
+        await CompareAsync(sink.BaseAddress, gateway.BaseAddress, "~50 KB", Payload(50_000), 8);
+        await CompareAsync(sink.BaseAddress, gateway.BaseAddress, "~5 MB", Payload(5_000_000), 4);
+
+        // Where the gateway's own time goes on small uploads: the same gateway, route by route.
+        var small = Payload(50_000);
+        foreach (var (stage, path) in new[] { ("YARP only", "/bare/count-white-pixels"), ("+ inspection", "/inspected/count-white-pixels"), ("+ decode budget", "/count-white-pixels") })
+        {
+            Console.WriteLine($"    {stage,-16} {await Load.RunAsync(gateway.BaseAddress, small, 8, duration, warmup, path)}");
+        }
     }
 }
 
@@ -52,7 +67,11 @@ if (parts.Contains("memory"))
     // so the limiter admits all 32 (this measures streaming, not throttling).
     await using var slow = await SinkBackend.StartAsync(readBytesPerSecond: 2 * 1024 * 1024);
     await using var gateway = await Stack.StartGatewayAsync(configuration, [slow.BaseAddress],
-        new Dictionary<string, string>(quiet) { ["Throttling__DecodeBudgetBytesPerBackend"] = (4L << 30).ToString(CultureInfo.InvariantCulture) });
+        new Dictionary<string, string>(quiet)
+        {
+            ["Throttling__DecodeBudgetBytesPerBackend"] = (4L << 30).ToString(CultureInfo.InvariantCulture),
+            ["Throttling__ClientShare"] = "0",
+        });
     await Load.RunAsync(gateway.BaseAddress, Payload(50_000), 4, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1));
     var body = Payload(16 * 1024 * 1024);
     using var client = new HttpClient { BaseAddress = gateway.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
@@ -95,18 +114,22 @@ if (parts.Contains("balancing"))
         await using var fast = await SinkBackend.StartAsync();
         await using var slow = await SinkBackend.StartAsync(delay: TimeSpan.FromMilliseconds(30));
         await using var gateway = await Stack.StartGatewayAsync(configuration, [fast.BaseAddress, slow.BaseAddress],
-            new Dictionary<string, string>(quiet) { ["ReverseProxy__Clusters__backends__LoadBalancingPolicy"] = policy });
+            new Dictionary<string, string>(quiet)
+            {
+                ["ReverseProxy__Clusters__backends__LoadBalancingPolicy"] = policy,
+                ["Throttling__ClientShare"] = "0",
+            });
         var result = await Load.RunAsync(gateway.BaseAddress, Payload(50_000), 16, duration, warmup);
         var share = (double)slow.Requests / (fast.Requests + slow.Requests);
         Console.WriteLine($"{policy,-18} {result}  slow backend share {share:P0}");
     }
 }
 
-async Task CompareAsync(Uri direct, Uri gateway, Uri yarpOnly, string label, byte[] body, int concurrency)
+async Task CompareAsync(Uri direct, Uri gateway, string label, byte[] body, int concurrency)
 {
     var straight = await Load.RunAsync(direct, body, concurrency, duration, warmup);
     var through = await Load.RunAsync(gateway, body, concurrency, duration, warmup);
-    var proxied = await Load.RunAsync(yarpOnly, body, concurrency, duration, warmup);
+    var proxied = await Load.RunAsync(gateway, body, concurrency, duration, warmup, "/bare/count-white-pixels");
     Console.WriteLine($"  {label} uploads ({body.Length} bytes), {concurrency} concurrent:");
     Console.WriteLine($"    direct     {straight}");
     Console.WriteLine($"    gateway    {through}");
