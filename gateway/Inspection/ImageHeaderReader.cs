@@ -202,7 +202,7 @@ public static class ImageHeaderReader
                 case 0x3B:
                     return HeaderRead.Corrupt("The GIF ends (trailer) before its first frame.");
                 default:
-                    pos++; // the decoder skips bytes it does not recognise between blocks
+                    pos++; // tolerate stray bytes between blocks rather than refuse what a decoder may read
                     break;
             }
         }
