@@ -1,11 +1,15 @@
+using ImageGateway.Common.Hosting;
 using ImageGateway.Gateway.Forwarding;
 using ImageGateway.Gateway.Health;
+
+SelfProbe.ExitIfRequested(args);
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddProblemDetails();
 builder.AddForwarding();
 builder.AddGatewayHealth();
+builder.AddGracefulShutdown(HealthExtensions.ReadyTag);
 
 var app = builder.Build();
 
