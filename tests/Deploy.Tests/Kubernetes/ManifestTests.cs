@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using ImageGateway.TestSupport;
 
 namespace ImageGateway.Deploy.Tests.Kubernetes;
 

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using ImageGateway.TestSupport;
 
-namespace ImageGateway.Deploy.Tests;
+namespace ImageGateway.TestSupport;
 
 /// <summary>
 /// The memory tie as <c>deploy/lib/memory.sh</c> states it, executed rather than restated, so the
