@@ -37,7 +37,8 @@ public static class SelfProbe
         using var client = new HttpClient { Timeout = Timeout };
         try
         {
-            using var response = client.Send(new HttpRequestMessage(HttpMethod.Get, url));
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            using var response = client.Send(request);
             if (response.IsSuccessStatusCode)
             {
                 return 0;

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -7,10 +9,12 @@ namespace ImageGateway.Common.Hosting;
 /// <summary>
 /// Holds the server open for <see cref="GracefulShutdownOptions.DrainDelay"/> after a stop is requested,
 /// while <see cref="Draining"/> makes readiness fail. Runs in <see cref="StoppingAsync"/>, which the
-/// host awaits before it stops Kestrel, so the listener stays open for the whole delay.
+/// host awaits before it stops Kestrel, so the listener stays open for the whole delay. A server that
+/// listens on no address (the in-memory test server) has nobody to drain and stops at once.
 /// </summary>
 public sealed class ShutdownDrain(
     IHostApplicationLifetime lifetime,
+    IServer server,
     IOptions<GracefulShutdownOptions> options,
     ILogger<ShutdownDrain> logger) : IHostedLifecycleService
 {
@@ -22,6 +26,11 @@ public sealed class ShutdownDrain(
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         _draining = true;
+        if (server.Features.Get<IServerAddressesFeature>() is not { Addresses.Count: > 0 })
+        {
+            return;
+        }
+
         var shutdown = options.Value;
         ShutdownLog.Draining(logger, shutdown.DrainDelay.TotalSeconds, shutdown.InFlightTimeout.TotalSeconds);
         try

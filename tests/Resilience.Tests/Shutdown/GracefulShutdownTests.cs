@@ -24,16 +24,8 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
     [MemberData(nameof(Apps))]
     public async Task Sigterm_NotReadyAtOnce_ServesThroughDrain_ClosesListener_FinishesInFlightUpload_ExitsZero(string app)
     {
-        await using var stack = await StartAsync(app);
-        var target = app == "backend" ? stack.Backends[0] : stack.Gateway;
-        using var client = new HttpClient { BaseAddress = target.BaseAddress, Timeout = TimeSpan.FromSeconds(20) };
-
-        var upload = new GatedContent(Uploads.SmallPng);
-        var inFlight = client.PostAsync("/count-white-pixels", upload);
-        await upload.FirstHalfSent.WaitAsync(TimeSpan.FromSeconds(10));
-
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        target.Terminate();
+        await using var run = await TerminateWithUploadInFlightAsync(app);
+        var (target, client, upload, clock) = (run.Target, run.Client, run.Upload, run.Clock);
 
         // Not ready at once, yet still serving new requests during the drain.
         Assert.True(await Eventually.HoldsAsync(async () => await ReadyStatusAsync(client) == HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(1)),
@@ -51,7 +43,7 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
 
         // The upload that was in flight all along still gets its answer.
         upload.Release();
-        using var response = await inFlight.WaitAsync(TimeSpan.FromSeconds(10));
+        using var response = await run.InFlight.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
         var exit = await target.WaitForExitAsync(TimeSpan.FromSeconds(10));
@@ -63,18 +55,9 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
     [MemberData(nameof(Apps))]
     public async Task Sigterm_WithAnUploadThatNeverFinishes_StopsWithinDrainPlusInFlightTimeout(string app)
     {
-        await using var stack = await StartAsync(app);
-        var target = app == "backend" ? stack.Backends[0] : stack.Gateway;
-        using var client = new HttpClient { BaseAddress = target.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-
-        var upload = new GatedContent(Uploads.SmallPng);
-        var stuck = client.PostAsync("/count-white-pixels", upload);
-        await upload.FirstHalfSent.WaitAsync(TimeSpan.FromSeconds(10));
-
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        target.Terminate();
-        var exit = await target.WaitForExitAsync(DrainDelay + InFlightTimeout + TimeSpan.FromSeconds(5));
-        var stoppedAfter = clock.Elapsed;
+        await using var run = await TerminateWithUploadInFlightAsync(app);
+        var exit = await run.Target.WaitForExitAsync(DrainDelay + InFlightTimeout + TimeSpan.FromSeconds(5));
+        var stoppedAfter = run.Clock.Elapsed;
         output.WriteLine($"{app}: exited with {exit} {stoppedAfter.TotalSeconds:F1} s after SIGTERM (drain {DrainDelay.TotalSeconds} s + in-flight {InFlightTimeout.TotalSeconds} s)");
 
         Assert.NotNull(exit);
@@ -82,14 +65,36 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
         Assert.True(stoppedAfter <= DrainDelay + InFlightTimeout + TimeSpan.FromSeconds(2), $"stopped only after {stoppedAfter}");
 
         // The stuck client is not left hanging: once it sends again, its request ends (reset or an error answer).
-        upload.Release();
-        var ended = await Task.WhenAny(stuck, Task.Delay(TimeSpan.FromSeconds(5)));
-        Assert.Same(stuck, ended);
+        run.Upload.Release();
+        var ended = await Task.WhenAny(run.InFlight, Task.Delay(TimeSpan.FromSeconds(5)));
+        Assert.Same(run.InFlight, ended);
     }
 
-    private async Task<ResilientStack> StartAsync(string app) =>
-        await ResilientStack.StartAsync(output, backendCount: 1, backendEnvironment: app == "backend" ? ShortShutdown : null,
+    /// <summary>A backend and a gateway; <paramref name="app"/> gets an upload half sent, then SIGTERM.</summary>
+    private async Task<TerminatedRun> TerminateWithUploadInFlightAsync(string app)
+    {
+        var stack = await ResilientStack.StartAsync(output, backendCount: 1, backendEnvironment: app == "backend" ? ShortShutdown : null,
             gatewayEnvironment: app == "gateway" ? ShortShutdown : null);
+        var target = app == "backend" ? stack.Backends[0] : stack.Gateway;
+        var client = new HttpClient { BaseAddress = target.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        var upload = new GatedContent(Uploads.SmallPng);
+        var inFlight = client.PostAsync("/count-white-pixels", upload);
+        await upload.FirstHalfSent.WaitAsync(TimeSpan.FromSeconds(10));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        target.Terminate();
+        return new TerminatedRun(stack, target, client, upload, inFlight, clock);
+    }
+
+    private sealed record TerminatedRun(ResilientStack Stack, AppProcess Target, HttpClient Client, GatedContent Upload,
+        Task<HttpResponseMessage> InFlight, System.Diagnostics.Stopwatch Clock) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            Upload.Release();
+            Client.Dispose();
+            await Stack.DisposeAsync();
+        }
+    }
 
     private static async Task<HttpStatusCode?> ReadyStatusAsync(HttpClient client)
     {
