@@ -1,11 +1,15 @@
 using ImageGateway.Backend.Counting;
 using ImageGateway.Backend.Health;
+using ImageGateway.Common.Hosting;
+
+SelfProbe.ExitIfRequested(args);
 
 var builder = WebApplication.CreateSlimBuilder(args);
 
 builder.Services.AddProblemDetails();
 builder.AddCounting();
 builder.AddBackendHealth();
+builder.AddGracefulShutdown(HealthExtensions.ReadyTag);
 
 var app = builder.Build();
 

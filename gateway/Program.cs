@@ -1,9 +1,12 @@
+using ImageGateway.Common.Hosting;
 using ImageGateway.Gateway.Forwarding;
 using ImageGateway.Gateway.Health;
 using ImageGateway.Gateway.Inspection;
 using ImageGateway.Gateway.Observability;
 using ImageGateway.Gateway.Server;
 using ImageGateway.Gateway.Throttling;
+
+SelfProbe.ExitIfRequested(args);
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -14,6 +17,7 @@ builder.AddImageInspection();
 builder.AddThrottling();
 builder.AddForwarding();
 builder.AddGatewayHealth();
+builder.AddGracefulShutdown(HealthExtensions.ReadyTag);
 
 var app = builder.Build();
 
