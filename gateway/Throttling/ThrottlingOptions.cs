@@ -46,10 +46,12 @@ public sealed class ThrottlingOptions
 
     /// <summary>
     /// The largest fraction of the whole budget one client may hold at once; over it the client is
-    /// answered 429 while others are served. Default 0.5; 0 turns fair share off.
+    /// answered 429 while others are served. Default 0 (off): behind an ingress every client may
+    /// share one address, and a lone client should get the whole capacity. Turn it on (e.g. 0.5) where
+    /// clients send <see cref="ClientKeyHeader"/>.
     /// </summary>
     [Range(0.0, 1.0)]
-    public double ClientShare { get; set; } = 0.5;
+    public double ClientShare { get; set; }
 
     /// <summary>
     /// The request header that names a client (an API key); requests without it are keyed by
