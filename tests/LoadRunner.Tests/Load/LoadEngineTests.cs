@@ -34,7 +34,7 @@ public sealed class LoadEngineTests
 
         var snapshot = stats.Snapshot();
         Assert.Equal(50, snapshot.Completed);
-        Assert.True(snapshot.Latency.Max >= 500, $"max {snapshot.Latency.Max} ms");
+        Assert.True(snapshot.Latency.Max >= 490, $"max {snapshot.Latency.Max} ms");
         // 24 of the 50 requests were due during the stall and waited 20..480 ms: by hand the mean is
         // (500 + sum of 500 - 20i for i = 1..24) / 50 = 130 ms. Measured from the actual send it would
         // be 500 / 50 = 10 ms, and p90 would be about 0. (A slow timer only makes the stall longer.)
