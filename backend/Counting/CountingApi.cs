@@ -17,7 +17,6 @@ public static class CountingApi
     {
         endpoints.MapPost(Route, CountAsync)
             .WithName("CountWhitePixels")
-            .Accepts<byte[]>("application/octet-stream", "image/png", "image/jpeg", "image/gif", "image/bmp", "image/webp")
             .Produces<CountResult>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)

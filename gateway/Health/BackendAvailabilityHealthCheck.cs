@@ -13,7 +13,13 @@ internal sealed class BackendAvailabilityHealthCheck(IProxyStateLookup proxyStat
         foreach (var cluster in proxyState.GetClusters())
         {
             var available = cluster.DestinationsState.AvailableDestinations.Count;
-            data[cluster.ClusterId] = $"{available}/{cluster.Destinations.Count} destinations available";
+            data[cluster.ClusterId] = new
+            {
+                available,
+                destinations = cluster.Destinations.Values.ToDictionary(
+                    d => d.DestinationId,
+                    d => new { active = d.Health.Active.ToString(), passive = d.Health.Passive.ToString() }),
+            };
             if (available == 0)
             {
                 unavailable.Add(cluster.ClusterId);

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Runs the whole product on this machine: N backends on loopback ports, each in its own memory
+# cgroup where the machine allows it, and the gateway in front of them. Stays in the foreground;
+# Ctrl-C or SIGTERM stops everything it started.
+#
+#   deploy/run-local.sh [--backends N] [--backend-memory SIZE] [--port P]
+#
+# The state of the running stack (URLs, pids, cgroup folders) is written to .run/stack.env so
+# load runs and tests can find the backends' cgroups.
+set -euo pipefail
+
+backends=2
+backend_memory=50m
+port=8080
+configuration=Release
+build=1
+
+usage() {
+  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+  cat <<USAGE
+Options:
+  --backends N          number of backends (default 2)
+  --backend-memory SIZE memory limit of each backend: bytes or with k/m/g (default 50m)
+  --port P              gateway port on 127.0.0.1 (default 8080); backends use P+1..P+N
+  --no-build            use the existing Release build
+  -h, --help            this text
+USAGE
+}
+
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --backends) backends="$2"; shift 2 ;;
+    --backends=*) backends="${1#*=}"; shift ;;
+    --backend-memory) backend_memory="$2"; shift 2 ;;
+    --backend-memory=*) backend_memory="${1#*=}"; shift ;;
+    --port) port="$2"; shift 2 ;;
+    --port=*) port="${1#*=}"; shift ;;
+    --no-build) build=0; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "run-local: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+  esac
+done
+
+[[ "$backends" =~ ^[1-9][0-9]*$ ]] || { echo "run-local: --backends must be a positive whole number, not '$backends'" >&2; exit 2; }
+[[ "$port" =~ ^[0-9]+$ ]] && (( port > 0 && port + backends < 65536 )) || { echo "run-local: --port must be 1..$((65535 - backends)), not '$port'" >&2; exit 2; }
+
+to_bytes() {
+  local v="${1,,}"
+  case "$v" in
+    *k) echo $(( ${v%k} * 1024 )) ;;
+    *m) echo $(( ${v%m} * 1024 * 1024 )) ;;
+    *g) echo $(( ${v%g} * 1024 * 1024 * 1024 )) ;;
+    *[!0-9]*|'') return 1 ;;
+    *) echo "$v" ;;
+  esac
+}
+memory_bytes=$(to_bytes "$backend_memory") || { echo "run-local: --backend-memory must be like 50m, 512k, 1g or bytes, not '$backend_memory'" >&2; exit 2; }
+(( memory_bytes >= 32 * 1024 * 1024 )) || { echo "run-local: --backend-memory must be at least 32m" >&2; exit 2; }
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+run_dir="$root/.run"
+mkdir -p "$run_dir/logs"
+source "$root/deploy/lib/memory.sh"
+source "$root/deploy/lib/cgroup.sh"
+
+if (( build )); then
+  echo "run-local: building (Release)..."
+  dotnet build "$root/backend/Backend.csproj" -c "$configuration" -nologo -v quiet -clp:ErrorsOnly
+  dotnet build "$root/gateway/Gateway.csproj" -c "$configuration" -nologo -v quiet -clp:ErrorsOnly
+fi
+backend_dll="$root/backend/bin/$configuration/net10.0/ImageGateway.Backend.dll"
+gateway_dll="$root/gateway/bin/$configuration/net10.0/ImageGateway.Gateway.dll"
+
+pids=()
+cgroups=()
+stopping=0
+stop_all() {
+  (( stopping )) && return
+  stopping=1
+  echo "run-local: stopping ${#pids[@]} processes..."
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  for cg in "${cgroups[@]}"; do cgroup_remove "$cg"; done
+  rm -f "$run_dir/stack.env"
+  echo "run-local: stopped"
+}
+trap 'stop_all; exit 130' INT
+trap 'stop_all; exit 143' TERM
+trap 'stop_all' EXIT
+
+http_status() {
+  # Prints the HTTP status of GET $1, or 000 when nothing answers. curl when present, else bash.
+  if command -v curl >/dev/null 2>&1; then
+    curl -s -o /dev/null -m 2 -w '%{http_code}' "$1" || true
+  else
+    local hostport="${1#http://}"; hostport="${hostport%%/*}"; local path="/${1#http://*/}"
+    ( exec 3<>"/dev/tcp/${hostport%:*}/${hostport#*:}" && printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' "$path" "$hostport" >&3 \
+      && head -c 12 <&3 | cut -c10-12 ) 2>/dev/null || echo 000
+  fi
+}
+
+wait_ready() { # url name pid
+  for _ in $(seq 1 600); do
+    [[ "$(http_status "$1")" == 200 ]] && return 0
+    kill -0 "$3" 2>/dev/null || { echo "run-local: $2 exited; see $run_dir/logs/$2.log" >&2; tail -20 "$run_dir/logs/$2.log" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "run-local: $2 did not become ready in 60 s; see $run_dir/logs/$2.log" >&2
+  return 1
+}
+
+gc_limit_hex=$(gc_heap_hard_limit_hex "$memory_bytes")
+why_no_cgroup=$(cgroup_unavailable_reason || true)
+if [[ -n "$why_no_cgroup" ]]; then
+  echo "run-local: backends run WITHOUT a memory cgroup: $why_no_cgroup"
+fi
+
+state=("GATEWAY_URL=http://127.0.0.1:$port" "BACKENDS=$backends" "BACKEND_MEMORY_BYTES=$memory_bytes")
+gateway_env=()
+for i in $(seq 1 "$backends"); do
+  bport=$((port + i))
+  name="backend$i"
+  env_vars=(
+    "ASPNETCORE_ENVIRONMENT=Production"
+    "DOTNET_GCHeapHardLimit=$gc_limit_hex"
+    "Memory__ContainerLimitBytes=$memory_bytes"
+  )
+  cg=""
+  if [[ -z "$why_no_cgroup" ]]; then
+    cg=$(cgroup_create "image-gateway-$name-$$" "$memory_bytes")
+    cgroups+=("$cg")
+  fi
+  cgroup_exec "$cg" env "${env_vars[@]}" dotnet "$backend_dll" --contentRoot "$(dirname "$backend_dll")" --urls "http://127.0.0.1:$bport" >"$run_dir/logs/$name.log" 2>&1 &
+  pid=$!
+  pids+=("$pid")
+  state+=("BACKEND_${i}_URL=http://127.0.0.1:$bport" "BACKEND_${i}_PID=$pid" "BACKEND_${i}_CGROUP=$cg")
+  gateway_env+=("ReverseProxy__Clusters__backends__Destinations__${name}__Address=http://127.0.0.1:$bport")
+  echo "run-local: $name on http://127.0.0.1:$bport (pid $pid, memory limit ${cg:+$backend_memory in cgroup $cg}${cg:-none}, DOTNET_GCHeapHardLimit=$gc_limit_hex)"
+done
+
+for i in $(seq 1 "$backends"); do
+  wait_ready "http://127.0.0.1:$((port + i))/health/ready" "backend$i" "${pids[$((i - 1))]}"
+done
+
+env ASPNETCORE_ENVIRONMENT=Production "${gateway_env[@]}" \
+  dotnet "$gateway_dll" --contentRoot "$(dirname "$gateway_dll")" --urls "http://127.0.0.1:$port" >"$run_dir/logs/gateway.log" 2>&1 &
+gateway_pid=$!
+pids+=("$gateway_pid")
+state+=("GATEWAY_PID=$gateway_pid")
+wait_ready "http://127.0.0.1:$port/health/ready" gateway "$gateway_pid"
+
+printf '%s\n' "${state[@]}" >"$run_dir/stack.env"
+echo "run-local: ready at http://127.0.0.1:$port (state in .run/stack.env, logs in .run/logs/; Ctrl-C stops)"
+
+# Stay in the foreground until a signal arrives or a process dies on its own.
+while true; do
+  for pid in "${pids[@]}"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "run-local: process $pid exited; see .run/logs/ (the others keep running)" >&2
+      pids=("${pids[@]/$pid}")
+    fi
+  done
+  sleep 1 & wait $! || true
+done

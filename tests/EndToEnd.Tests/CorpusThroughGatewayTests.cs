@@ -1,0 +1,91 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using ImageGateway.TestSupport;
+
+namespace ImageGateway.EndToEnd.Tests;
+
+/// <summary>Every corpus image posted through the real gateway to real backends.</summary>
+[Collection(StackCollection.Name)]
+public sealed class CorpusThroughGatewayTests(StackFixture fixture)
+{
+    public static TheoryData<string> Countable() => Rows(CorpusExpectations.IsCountable);
+
+    public static TheoryData<string> MustBeRejected() => Rows(CorpusExpectations.MustBeRejected);
+
+    public static TheoryData<string> MalformedByDesign() => Rows(CorpusExpectations.IsMalformedByDesign);
+
+    [Theory]
+    [MemberData(nameof(Countable))]
+    public async Task Post_CountableCorpusImage_ReturnsReferenceCount(string path)
+    {
+        var image = CorpusManifest.Get(path);
+
+        using var response = await PostAsync(image);
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} {body}");
+        var json = JsonDocument.Parse(body).RootElement;
+        CorpusExpectations.AssertCount(image, json.GetProperty("white_pixel_count").GetInt64());
+        Assert.Equal(image.Width, json.GetProperty("width").GetInt32());
+        Assert.Equal(image.Height, json.GetProperty("height").GetInt32());
+    }
+
+    [Theory]
+    [MemberData(nameof(MustBeRejected))]
+    public async Task Post_CorruptOrUnacceptedCorpusImage_ReturnsClientErrorProblem(string path)
+    {
+        var image = CorpusManifest.Get(path);
+
+        using var response = await PostAsync(image);
+
+        var status = (int)response.StatusCode;
+        Assert.True(status is >= 400 and < 500, $"{path}: {status} {await response.Content.ReadAsStringAsync()}");
+        if (!CorpusExpectations.IsAccepted(image))
+        {
+            Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        }
+
+        await ProblemAssert.IsProblemAsync(response, response.StatusCode);
+    }
+
+    [Theory]
+    [MemberData(nameof(MalformedByDesign))]
+    public async Task Post_MalformedByDesignCorpusImage_IsRefusedOrCountedRight(string path)
+    {
+        var image = CorpusManifest.Get(path);
+
+        using var response = await PostAsync(image);
+
+        if (response.StatusCode == HttpStatusCode.OK)
+        {
+            var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            CorpusExpectations.AssertCount(image, json.GetProperty("white_pixel_count").GetInt64());
+        }
+        else
+        {
+            Assert.InRange((int)response.StatusCode, 400, 499);
+            await ProblemAssert.IsProblemAsync(response, response.StatusCode);
+        }
+    }
+
+    private async Task<HttpResponseMessage> PostAsync(CorpusImage image)
+    {
+        var content = new ByteArrayContent(await File.ReadAllBytesAsync(image.FullPath));
+        // The bytes decide the format, not the header: send a deliberately unhelpful type.
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        return await fixture.Client.PostAsync("/count-white-pixels", content, cts.Token);
+    }
+
+    private static TheoryData<string> Rows(Func<CorpusImage, bool> predicate)
+    {
+        var data = new TheoryData<string>();
+        foreach (var image in CorpusManifest.All.Where(predicate))
+        {
+            data.Add(image.Path);
+        }
+
+        return data;
+    }
+}

@@ -1,0 +1,122 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using ImageGateway.TestSupport;
+
+namespace ImageGateway.EndToEnd.Tests;
+
+/// <summary>The README's run command, exactly as a user runs it: deploy/run-local.sh.</summary>
+public sealed class LocalLauncherTests
+{
+    [Fact]
+    public async Task RunLocal_PrintsReady_CountsThroughGateway_AndStopsEverythingOnSigterm()
+    {
+        var port = FreePort.Get();
+        var info = new ProcessStartInfo("bash")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = RepoPaths.Root,
+        };
+        foreach (var arg in new[] { "deploy/run-local.sh", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--backends", "2" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var launcher = Process.Start(info)!;
+        var lines = new ConcurrentQueue<string>();
+        var ready = new TaskCompletionSource();
+        launcher.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            lines.Enqueue(e.Data);
+            if (e.Data.Contains("ready", StringComparison.Ordinal) && e.Data.Contains($"http://127.0.0.1:{port}", StringComparison.Ordinal))
+            {
+                ready.TrySetResult();
+            }
+        };
+        launcher.ErrorDataReceived += (_, e) => lines.Enqueue("stderr: " + e.Data);
+        launcher.BeginOutputReadLine();
+        launcher.BeginErrorReadLine();
+
+        try
+        {
+            // Includes a Release build on a cold machine.
+            await ready.Task.WaitAsync(TimeSpan.FromMinutes(4));
+        }
+        catch (TimeoutException)
+        {
+            launcher.Kill(entireProcessTree: true);
+            Assert.Fail("run-local.sh did not print ready:\n" + string.Join('\n', lines));
+        }
+
+        var state = ReadState();
+        var backendPids = new[] { state["BACKEND_1_PID"], state["BACKEND_2_PID"], state["GATEWAY_PID"] }.Select(int.Parse).ToArray();
+        var cgroups = new[] { state["BACKEND_1_CGROUP"], state["BACKEND_2_CGROUP"] }.Where(c => c.Length > 0).ToArray();
+        try
+        {
+            var image = CorpusManifest.Get("pngsuite/basn6a08.png");
+            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+            using var response = await client.PostAsync("/count-white-pixels", new ByteArrayContent(await File.ReadAllBytesAsync(image.FullPath)));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            CorpusExpectations.AssertCount(image, json.GetProperty("white_pixel_count").GetInt64());
+
+            if (MemoryCgroup.Unavailability() is { } why)
+            {
+                Console.WriteLine($"LocalLauncherTests: memory cgroups not checked: {why}");
+            }
+            else
+            {
+                Assert.Equal(2, cgroups.Length);
+                foreach (var cgroup in cgroups)
+                {
+                    Assert.Equal("52428800", File.ReadAllText(Path.Combine(cgroup, "memory.limit_in_bytes")).Trim());
+                    Assert.NotEmpty(File.ReadAllText(Path.Combine(cgroup, "cgroup.procs")).Trim());
+                }
+            }
+        }
+        finally
+        {
+            using var kill = Process.Start("kill", ["-TERM", launcher.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await kill!.WaitForExitAsync();
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await launcher.WaitForExitAsync(cts.Token);
+        }
+
+        foreach (var pid in backendPids)
+        {
+            Assert.False(IsAlive(pid), $"process {pid} survived SIGTERM to run-local.sh");
+        }
+
+        foreach (var cgroup in cgroups)
+        {
+            Assert.False(Directory.Exists(cgroup), $"cgroup {cgroup} was left behind");
+        }
+
+        Assert.Contains(lines, l => l.Contains("stopped", StringComparison.Ordinal));
+    }
+
+    private static Dictionary<string, string> ReadState() =>
+        File.ReadAllLines(Path.Combine(RepoPaths.Root, ".run", "stack.env"))
+            .Select(l => l.Split('=', 2))
+            .ToDictionary(p => p[0], p => p[1]);
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var p = Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+}
