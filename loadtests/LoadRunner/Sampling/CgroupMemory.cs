@@ -15,26 +15,23 @@ public static class CgroupMemory
     /// <summary>v1 reports "no limit" as a huge page-rounded number; anything above this is unlimited.</summary>
     private const long Unlimited = 1L << 60;
 
+    private static readonly CgroupFiles[] Layouts =
+    [
+        new("memory.usage_in_bytes", "memory.max_usage_in_bytes", "memory.limit_in_bytes", "memory.oom_control"),
+        new("memory.current", "memory.peak", "memory.max", "memory.events"),
+    ];
+
     public static CgroupReading? TryRead(string path)
     {
         try
         {
-            if (File.Exists(Path.Combine(path, "memory.usage_in_bytes")))
+            foreach (var files in Layouts.Where(l => File.Exists(Path.Combine(path, l.Usage))))
             {
                 return new CgroupReading(
-                    ReadLong(path, "memory.usage_in_bytes") ?? 0,
-                    ReadLong(path, "memory.max_usage_in_bytes"),
-                    ReadLong(path, "memory.limit_in_bytes"),
-                    ReadKey(path, "memory.oom_control", "oom_kill"));
-            }
-
-            if (File.Exists(Path.Combine(path, "memory.current")))
-            {
-                return new CgroupReading(
-                    ReadLong(path, "memory.current") ?? 0,
-                    ReadLong(path, "memory.peak"),
-                    ReadLong(path, "memory.max"),
-                    ReadKey(path, "memory.events", "oom_kill"));
+                    ReadLong(path, files.Usage) ?? 0,
+                    ReadLong(path, files.Peak),
+                    ReadLong(path, files.Limit),
+                    ReadKey(path, files.Events, "oom_kill"));
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -77,4 +74,7 @@ public static class CgroupMemory
         var full = Path.Combine(path, file);
         return File.Exists(full) ? ParseKey(File.ReadAllText(full), key) : 0;
     }
+
+    /// <summary>The file names of one cgroup version: v1 first, then v2.</summary>
+    private sealed record CgroupFiles(string Usage, string Peak, string Limit, string Events);
 }

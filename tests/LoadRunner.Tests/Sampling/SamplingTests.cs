@@ -25,43 +25,52 @@ public sealed class SamplingTests
     }
 
     [Fact]
-    public void CgroupMemory_V1Files_AreReadWithOomKills()
-    {
-        var dir = Directory.CreateTempSubdirectory("cg-v1").FullName;
-        try
+    public void CgroupMemory_V1Files_AreReadWithOomKills() =>
+        Assert.Equal(new CgroupReading(31457280, 41943040, 52428800, 2), ReadFakeCgroup(new()
         {
-            File.WriteAllText(Path.Combine(dir, "memory.usage_in_bytes"), "31457280\n");
-            File.WriteAllText(Path.Combine(dir, "memory.max_usage_in_bytes"), "41943040\n");
-            File.WriteAllText(Path.Combine(dir, "memory.limit_in_bytes"), "52428800\n");
-            File.WriteAllText(Path.Combine(dir, "memory.oom_control"), "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
-
-            Assert.Equal(new CgroupReading(31457280, 41943040, 52428800, 2), CgroupMemory.TryRead(dir));
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
-    }
+            ["memory.usage_in_bytes"] = "31457280\n",
+            ["memory.max_usage_in_bytes"] = "41943040\n",
+            ["memory.limit_in_bytes"] = "52428800\n",
+            ["memory.oom_control"] = "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n",
+        }));
 
     [Fact]
-    public void CgroupMemory_V2FilesWithoutLimit_ReadLimitAsNone()
-    {
-        var dir = Directory.CreateTempSubdirectory("cg-v2").FullName;
-        try
+    public void CgroupMemory_V1WithoutLimit_ReadsLimitAsNone() =>
+        Assert.Null(ReadFakeCgroup(new()
         {
-            File.WriteAllText(Path.Combine(dir, "memory.current"), "1000\n");
-            File.WriteAllText(Path.Combine(dir, "memory.max"), "max\n");
-            File.WriteAllText(Path.Combine(dir, "memory.events"), "low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\n");
+            ["memory.usage_in_bytes"] = "1000\n",
+            ["memory.limit_in_bytes"] = "9223372036854771712\n",
+        })!.LimitBytes);
 
-            Assert.Equal(new CgroupReading(1000, null, null, 1), CgroupMemory.TryRead(dir));
-        }
-        finally
+    [Fact]
+    public void CgroupMemory_V2FilesWithoutLimit_ReadLimitAsNone() =>
+        Assert.Equal(new CgroupReading(1000, null, null, 1), ReadFakeCgroup(new()
         {
-            Directory.Delete(dir, recursive: true);
-        }
-    }
+            ["memory.current"] = "1000\n",
+            ["memory.max"] = "max\n",
+            ["memory.events"] = "low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\n",
+        }));
 
     [Fact]
     public void CgroupMemory_MissingFolder_IsNull() =>
         Assert.Null(CgroupMemory.TryRead("/nonexistent/cgroup/" + Guid.NewGuid()));
+
+    /// <summary>Reads a folder laid out like a cgroup with exactly <paramref name="files"/>.</summary>
+    private static CgroupReading? ReadFakeCgroup(Dictionary<string, string> files)
+    {
+        var dir = Directory.CreateTempSubdirectory("cgroup").FullName;
+        try
+        {
+            foreach (var (name, content) in files)
+            {
+                File.WriteAllText(Path.Combine(dir, name), content);
+            }
+
+            return CgroupMemory.TryRead(dir);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
