@@ -129,7 +129,8 @@ public sealed class LoadEngineTests
 
         var snapshot = stats.Snapshot();
         Assert.Equal(2, most);
-        Assert.InRange(snapshot.Completed, 10, 60);
+        // At most 300 ms / 10 ms per user; at least one each even on a starved machine.
+        Assert.InRange(snapshot.Completed, 2, 60);
         Assert.Equal(0, snapshot.Lost);
     }
 
