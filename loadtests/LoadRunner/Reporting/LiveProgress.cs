@@ -1,5 +1,4 @@
 using System.Globalization;
-using ImageGateway.LoadRunner.Classification;
 using ImageGateway.LoadRunner.Load;
 using ImageGateway.LoadRunner.Sampling;
 using ImageGateway.LoadRunner.Statistics;
@@ -37,8 +36,8 @@ public sealed class LiveProgress(LoadEngine engine, RunStatistics statistics, Re
 
     private Table Render()
     {
-        var s = statistics.Snapshot();
-        var last = s.Seconds.Count > 1 ? s.Seconds[^2] : null;
+        var s = statistics.Progress();
+        var last = s.LastSecond;
         var table = new Table().Border(TableBorder.Rounded).AddColumns("phase", "elapsed", "sent", "answered", "failures", "shed", "rejected", "last s: answers", "last s: p99 ms", "backend memory");
         table.AddRow(
             Markup.Escape(engine.CurrentPhase?.Name ?? "-"),
@@ -46,8 +45,8 @@ public sealed class LiveProgress(LoadEngine engine, RunStatistics statistics, Re
             N(s.Sent),
             N(s.Completed),
             s.Failures > 0 ? $"[red]{N(s.Failures)}[/]" : "0",
-            N(s.Count(Outcome.Shed)),
-            N(s.Count(Outcome.Rejected)),
+            N(s.Shed),
+            N(s.Rejected),
             last is null ? "-" : N(last.Completed),
             last is null ? "-" : last.Latency.P99.ToString("0.0", CultureInfo.InvariantCulture),
             Markup.Escape(Memory()));
@@ -56,9 +55,9 @@ public sealed class LiveProgress(LoadEngine engine, RunStatistics statistics, Re
 
     private string Line()
     {
-        var s = statistics.Snapshot();
+        var s = statistics.Progress();
         return string.Create(CultureInfo.InvariantCulture,
-            $"[{engine.CurrentPhase?.Name ?? "-"}] {engine.MeasuredElapsed.TotalSeconds:0}/{measured.TotalSeconds:0} s: sent {s.Sent}, answered {s.Completed}, failures {s.Failures}, shed {s.Count(Outcome.Shed)}, rejected {s.Count(Outcome.Rejected)}, p99 {s.Latency.P99:0.0} ms; memory {Memory()}");
+            $"[{engine.CurrentPhase?.Name ?? "-"}] {engine.MeasuredElapsed.TotalSeconds:0}/{measured.TotalSeconds:0} s: sent {s.Sent}, answered {s.Completed}, failures {s.Failures}, shed {s.Shed}, rejected {s.Rejected}, last second p99 {s.LastSecond?.Latency.P99 ?? 0:0.0} ms; memory {Memory()}");
     }
 
     private string Memory()

@@ -73,6 +73,22 @@ public sealed class RunStatistics
         }
     }
 
+    /// <summary>Cheap running totals for live progress: no percentiles except the last full second's.</summary>
+    public ProgressSnapshot Progress()
+    {
+        lock (_lock)
+        {
+            var failures = OutcomeFacts.All.Where(o => o.IsFailure()).Sum(o => _outcomes[(int)o]);
+            return new ProgressSnapshot(
+                Sent,
+                _outcomes.Sum(),
+                failures,
+                _outcomes[(int)Outcome.Shed],
+                _outcomes[(int)Outcome.Rejected],
+                _seconds.Count > 1 ? _seconds[^2].Summarize() : null);
+        }
+    }
+
     /// <summary>A consistent copy of the counts and percentiles, for reports and verdicts.</summary>
     public StatisticsSnapshot Snapshot()
     {
@@ -98,7 +114,8 @@ public sealed class RunStatistics
     private sealed class SecondBucket(int second)
     {
         private readonly long[] _outcomes = new long[OutcomeFacts.All.Count];
-        private readonly LongHistogram _latency = NewHistogram(significantDigits: 2);
+        // 32-bit counts and 2 significant digits: a 30-minute soak keeps 1,800 of these.
+        private readonly IntHistogram _latency = new(HighestMicroseconds, 2);
 
         public void Record(Outcome outcome, long micros)
         {
@@ -137,6 +154,9 @@ public sealed record LatencySummary(long Count, double Mean, double P50, double 
             Ms(histogram.GetMaxValue()));
     }
 }
+
+/// <summary>Running totals shown while a run goes on.</summary>
+public sealed record ProgressSnapshot(long Sent, long Completed, long Failures, long Shed, long Rejected, SecondSummary? LastSecond);
 
 /// <summary>One second of the measured run, by completion time.</summary>
 public sealed record SecondSummary(int Second, long Completed, long Failures, long Shed, long Rejected, LatencySummary Latency);

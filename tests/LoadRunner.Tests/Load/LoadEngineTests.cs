@@ -66,6 +66,9 @@ public sealed class LoadEngineTests
         Assert.Equal(200, snapshot.ByKind.Values.Sum(k => k.Values.Sum()));
         Assert.Equal(200, snapshot.Seconds.Sum(s => s.Completed));
         Assert.All(outcomes, o => Assert.True(snapshot.Count(o) > 0, o.ToString()));
+        var progress = stats.Progress();
+        Assert.Equal((snapshot.Sent, snapshot.Completed, snapshot.Failures, snapshot.Count(Outcome.Shed), snapshot.Count(Outcome.Rejected)),
+            (progress.Sent, progress.Completed, progress.Failures, progress.Shed, progress.Rejected));
     }
 
     [Fact]
