@@ -1,0 +1,215 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using ImageGateway.LoadRunner.Load;
+using ImageGateway.LoadRunner.Payloads;
+using ImageGateway.LoadRunner.Scenarios;
+using ImageGateway.LoadRunner.Verdicts;
+
+namespace ImageGateway.LoadRunner.Cli;
+
+/// <summary>
+/// The command line (System.CommandLine 3.0). Every option is documented in <c>docs/loadtests.md</c>.
+/// Exit codes: 0 every check passed, 1 a check failed, 2 bad arguments or the target is not reachable.
+/// </summary>
+public static class RunCommand
+{
+    public const int ExitPassed = 0;
+    public const int ExitFailed = 1;
+    public const int ExitUsage = 2;
+
+    private static readonly Option<string> Target = new("--target") { Description = "Gateway base URL; loopback only", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
+    private static readonly Option<string> Scenario = new("--scenario") { Description = $"One of: {string.Join(", ", ScenarioCatalog.Names)}", Required = true };
+    private static readonly Option<TimeSpan?> Duration = DurationOption("--duration", "Measured length (default 30s; soak 10m); e.g. 500ms, 30s, 5m");
+    private static readonly Option<TimeSpan?> Warmup = DurationOption("--warmup", "Uncounted warm-up before measuring (default 5s)");
+    private static readonly Option<string?> Model = new("--model") { Description = "closed (N users back to back) or open (constant arrival rate); default closed, open for spike/soak or when --rate is given" };
+    private static readonly Option<int> Vus = new("--vus") { Description = "Closed model: virtual users", DefaultValueFactory = _ => 4 };
+    private static readonly Option<double?> Rate = new("--rate") { Description = "Open model: requests per second (default 20); spike: the baseline" };
+    private static readonly Option<double> HostileRatio = new("--hostile-ratio") { Description = "mixed/spike/soak: share of hostile requests", DefaultValueFactory = _ => 0.2 };
+    private static readonly Option<double> SpikeMultiplier = new("--spike-multiplier") { Description = "spike: rate multiplier during the spike", DefaultValueFactory = _ => 10 };
+    private static readonly Option<TimeSpan?> SpikeDuration = DurationOption("--spike-duration", "spike: length of the spike (default a third of --duration)");
+    private static readonly Option<TimeSpan?> RequestTimeout = DurationOption("--timeout", "Per-request timeout; slower answers count as timeouts (default 10s)");
+    private static readonly Option<int> MaxInFlight = new("--max-in-flight") { Description = "Open model: most requests outstanding at once; waiting for a slot counts as latency", DefaultValueFactory = _ => 512 };
+    private static readonly Option<string?> Corpus = new("--corpus") { Description = "Also send the unambiguous images of this corpus folder (its manifest.tsv), e.g. tests/corpus" };
+    private static readonly Option<int> OversizeBytes = new("--oversize-bytes") { Description = "Size of the oversize hostile body", DefaultValueFactory = _ => HostileInputs.DefaultOversizeBytes };
+    private static readonly Option<int> Seed = new("--seed") { Description = "Seed of the payload choice", DefaultValueFactory = _ => 1 };
+    private static readonly Option<string?> Report = new("--report") { Description = "Report folder (default loadtests/reports/<scenario>-<time>)" };
+    private static readonly Option<string[]> GatewayMetrics = new("--gateway-metrics") { Description = "Gateway /metrics URL to sample (default <target>/metrics; 'none' to skip)", AllowMultipleArgumentsPerToken = false };
+    private static readonly Option<string[]> BackendMetrics = new("--backend-metrics") { Description = "A backend's /metrics URL to sample (repeatable)" };
+    private static readonly Option<string[]> BackendCgroup = new("--backend-cgroup") { Description = "A backend's memory cgroup folder to sample, v1 or v2 (repeatable)" };
+    private static readonly Option<string?> StackEnv = new("--stack-env") { Description = "deploy/run-local.sh's state file (.run/stack.env): adds every backend's /metrics and cgroup" };
+    private static readonly Option<TimeSpan?> SampleInterval = DurationOption("--sample-interval", "How often /metrics and cgroups are sampled (default 1s)");
+    private static readonly Option<string> MetricsFilter = new("--metrics-filter") { Description = "Regex of /metrics names to record", DefaultValueFactory = _ => "memory|working_set|heap|inflight|in_flight|active|queue|reject|shed|oom" };
+    private static readonly Option<double> MaxErrorRate = new("--max-error-rate") { Description = "Fail above this share of failed answers (0..1)", DefaultValueFactory = _ => 0.01 };
+    private static readonly Option<TimeSpan?> P99 = DurationOption("--p99", "Fail when the p99 latency of legit requests is above this");
+    private static readonly Option<double?> MaxShedRate = new("--max-shed-rate") { Description = "Fail above this share of 503/429 with Retry-After (default no limit)" };
+    private static readonly Option<double?> MaxRecoveryRejectRate = new("--max-recovery-reject-rate") { Description = "spike: failed+shed share allowed in the second half of recovery (default 0.01)" };
+    private static readonly Option<bool> NoOom = new("--no-oom") { Description = "Fail on any OOM kill in a watched cgroup (and when none can be watched)" };
+    private static readonly Option<bool> NoLive = new("--no-live") { Description = "Plain progress lines instead of the live table" };
+
+    public static RootCommand Create(Func<RunOptions, CancellationToken, Task<int>> run)
+    {
+        var root = new RootCommand("Load runner for the image-upload gateway: scenarios, open/closed load, classified answers, thresholds and a report.");
+        foreach (var option in new Option[]
+        {
+            Target, Scenario, Duration, Warmup, Model, Vus, Rate, HostileRatio, SpikeMultiplier, SpikeDuration, RequestTimeout,
+            MaxInFlight, Corpus, OversizeBytes, Seed, Report, GatewayMetrics, BackendMetrics, BackendCgroup, StackEnv, SampleInterval,
+            MetricsFilter, MaxErrorRate, P99, MaxShedRate, MaxRecoveryRejectRate, NoOom, NoLive,
+        })
+        {
+            root.Options.Add(option);
+        }
+
+        Scenario.AcceptOnlyFromAmong([.. ScenarioCatalog.Names]);
+        Model.AcceptOnlyFromAmong("closed", "open");
+        root.SetAction(async (parse, cancellationToken) =>
+        {
+            if (!TryBuild(parse, out var options, out var error))
+            {
+                await Console.Error.WriteLineAsync($"loadrunner: {error}");
+                return ExitUsage;
+            }
+
+            return await run(options!, cancellationToken);
+        });
+        return root;
+    }
+
+    /// <summary>Checks the parsed values against each other and builds the run's options.</summary>
+    public static bool TryBuild(ParseResult parse, out RunOptions? options, out string? error)
+    {
+        options = null;
+        if (!Uri.TryCreate(parse.GetValue(Target), UriKind.Absolute, out var target) || target.Scheme is not ("http" or "https"))
+        {
+            error = "--target must be an absolute http(s) URL.";
+            return false;
+        }
+
+        if (!IsLoopback(target))
+        {
+            error = $"--target {target} is not a loopback address; this runner only loads 127.0.0.0/8, [::1] or localhost.";
+            return false;
+        }
+
+        var scenario = parse.GetValue(Scenario)!;
+        var rate = parse.GetValue(Rate);
+        var model = parse.GetValue(Model) is { } m ? Enum.Parse<LoadModel>(m, ignoreCase: true) : ScenarioCatalog.DefaultModel(scenario, rate is not null);
+        var settings = new ScenarioSettings(
+            scenario,
+            parse.GetValue(Duration) ?? ScenarioCatalog.DefaultDuration(scenario),
+            parse.GetValue(Warmup) ?? TimeSpan.FromSeconds(5),
+            model,
+            rate ?? 20,
+            parse.GetValue(Vus),
+            parse.GetValue(HostileRatio),
+            parse.GetValue(SpikeMultiplier),
+            parse.GetValue(SpikeDuration));
+
+        error = Validate(settings, parse);
+        if (error is not null)
+        {
+            return false;
+        }
+
+        var metrics = new List<string>();
+        var gatewayMetrics = parse.GetValue(GatewayMetrics) ?? [];
+        if (!gatewayMetrics.Contains("none", StringComparer.Ordinal))
+        {
+            metrics.AddRange(gatewayMetrics.Length > 0 ? gatewayMetrics : [new Uri(target, "/metrics").ToString()]);
+        }
+
+        metrics.AddRange(parse.GetValue(BackendMetrics) ?? []);
+        var cgroups = new List<string>(parse.GetValue(BackendCgroup) ?? []);
+        if (parse.GetValue(StackEnv) is { } stackFile)
+        {
+            if (!File.Exists(stackFile))
+            {
+                error = $"--stack-env {stackFile} does not exist (is deploy/run-local.sh running?).";
+                return false;
+            }
+
+            var stack = StackEnvironment.Parse(File.ReadAllLines(stackFile));
+            metrics.AddRange(stack.BackendUrls.Select(u => new Uri(new Uri(u), "/metrics").ToString()));
+            cgroups.AddRange(stack.BackendCgroups);
+        }
+
+        if (metrics.Concat(cgroups).FirstOrDefault(s => s.StartsWith("http", StringComparison.Ordinal) && !IsLoopback(new Uri(s))) is { } remote)
+        {
+            error = $"{remote} is not a loopback address.";
+            return false;
+        }
+
+        var isSpike = scenario == "spike";
+        options = new RunOptions(
+            target,
+            settings,
+            parse.GetValue(RequestTimeout) ?? TimeSpan.FromSeconds(10),
+            parse.GetValue(MaxInFlight),
+            parse.GetValue(Corpus),
+            parse.GetValue(OversizeBytes),
+            parse.GetValue(Seed),
+            parse.GetValue(Report) ?? DefaultReportFolder(scenario),
+            metrics,
+            cgroups,
+            parse.GetValue(SampleInterval) ?? TimeSpan.FromSeconds(1),
+            new Regex(parse.GetValue(MetricsFilter)!, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)),
+            new Thresholds
+            {
+                MaxErrorRate = parse.GetValue(MaxErrorRate),
+                MaxP99 = parse.GetValue(P99),
+                MaxShedRate = parse.GetValue(MaxShedRate),
+                NoOom = parse.GetValue(NoOom),
+                MaxRecoveryRejectRate = parse.GetValue(MaxRecoveryRejectRate) ?? (isSpike ? 0.01 : null),
+            },
+            !parse.GetValue(NoLive),
+            "loadrunner " + string.Join(' ', parse.Tokens.Select(t => t.Value)));
+        return true;
+    }
+
+    public static bool IsLoopback(Uri uri) =>
+        uri.IsLoopback || (IPAddress.TryParse(uri.DnsSafeHost, out var address) && IPAddress.IsLoopback(address));
+
+    private static string? Validate(ScenarioSettings s, ParseResult parse) =>
+        s.Duration <= TimeSpan.Zero ? "--duration must be more than 0."
+        : s.Rate <= 0 ? "--rate must be more than 0."
+        : s.VirtualUsers < 1 ? "--vus must be at least 1."
+        : s.HostileRatio is < 0 or > 1 ? "--hostile-ratio must be between 0 and 1."
+        : s.SpikeMultiplier < 1 ? "--spike-multiplier must be at least 1."
+        : s.SpikeDuration is { } spike && spike >= s.Duration ? "--spike-duration must be shorter than --duration."
+        : parse.GetValue(MaxInFlight) < 1 ? "--max-in-flight must be at least 1."
+        : parse.GetValue(MaxErrorRate) is < 0 or > 1 ? "--max-error-rate must be between 0 and 1."
+        : parse.GetValue(RequestTimeout) is { } t && t <= TimeSpan.Zero ? "--timeout must be more than 0."
+        : null;
+
+    private static string DefaultReportFolder(string scenario)
+    {
+        var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Gateway.sln")))
+            {
+                return Path.Combine(dir.FullName, "loadtests", "reports", $"{scenario}-{stamp}");
+            }
+        }
+
+        return Path.Combine(Environment.CurrentDirectory, "reports", $"{scenario}-{stamp}");
+    }
+
+    private static Option<TimeSpan?> DurationOption(string name, string description) => new(name)
+    {
+        Description = description,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : null;
+            if (DurationParser.TryParse(text, out var duration))
+            {
+                return duration;
+            }
+
+            result.AddError($"{name}: '{text}' is not a duration (e.g. 500ms, 30s, 5m, 1h).");
+            return null;
+        },
+    };
+}
