@@ -1,10 +1,16 @@
+using ImageGateway.Backend.Admission;
 using ImageGateway.Backend.Counting;
 using ImageGateway.Backend.Health;
+using ImageGateway.Backend.Memory;
+using ImageGateway.Backend.Metrics;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 
 builder.Services.AddProblemDetails();
+builder.AddContainerMemory();
+builder.AddDecodeAdmission();
 builder.AddCounting();
+builder.AddBackendMetrics();
 builder.AddBackendHealth();
 
 var app = builder.Build();
@@ -13,6 +19,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapCounting();
 app.MapBackendHealth();
+app.MapBackendMetrics();
 
 app.Run();
 

@@ -12,7 +12,8 @@ public static class HealthExtensions
     public static IHostApplicationBuilder AddBackendHealth(this IHostApplicationBuilder builder)
     {
         builder.Services.AddHealthChecks()
-            .AddCheck("self", () => HealthCheckResult.Healthy("The process serves requests."), [LiveTag]);
+            .AddCheck("self", () => HealthCheckResult.Healthy("The process serves requests."), [LiveTag])
+            .AddCheck<MemoryReadinessCheck>("memory", tags: [ReadyTag]);
         return builder;
     }
 
