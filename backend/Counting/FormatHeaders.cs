@@ -132,6 +132,10 @@ public static class FormatHeaders
     public static bool IsRunLengthBmp(ReadOnlySpan<byte> bmp) =>
         bmp.Length >= 34 && BinaryPrimitives.ReadUInt32LittleEndian(bmp[30..]) is 1 or 2;
 
+    /// <summary>True for an extended WebP (VP8X) whose header flags an alpha channel (an ALPH chunk beside lossy data).</summary>
+    public static bool IsExtendedWebpWithAlpha(ReadOnlySpan<byte> webp) =>
+        webp.Length >= 21 && webp.Slice(12, 4).SequenceEqual("VP8X"u8) && (webp[20] & 0x10) != 0;
+
     /// <summary>True for a simple-format lossy WebP (a bare VP8 chunk): it has no alpha channel.</summary>
     public static bool IsSimpleLossyWebp(ReadOnlySpan<byte> webp) =>
         webp.Length >= 16 && webp.Slice(12, 4).SequenceEqual("VP8 "u8);

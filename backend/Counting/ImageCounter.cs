@@ -84,8 +84,9 @@ public sealed class ImageCounter
         return new ImageFacts(name, info.Width, info.Height, ChoosePixel(format, info, image.Span, jpeg))
         {
             Jpeg = jpeg,
-            GifFirstFramePixels = firstFrame is { } f ? (long)f.Width * f.Height : 0,
+            EncodedBytes = image.Length,
             BmpRunLength = format is BmpFormat && FormatHeaders.IsRunLengthBmp(image.Span),
+            WebpAlphaPlane = format is WebpFormat && FormatHeaders.IsExtendedWebpWithAlpha(image.Span),
         };
     }
 
@@ -250,8 +251,11 @@ public sealed record ImageFacts(string Format, int Width, int Height, DecodePixe
     /// <summary>The JPEG frame header (progressive? sampling?); null for other formats.</summary>
     public JpegFrame? Jpeg { get; init; }
 
-    /// <summary>Pixels of a GIF's first frame (which may differ from its logical screen); 0 for other formats.</summary>
-    public long GifFirstFramePixels { get; init; }
+    /// <summary>Length of the encoded image in bytes.</summary>
+    public long EncodedBytes { get; init; }
+
+    /// <summary>An extended WebP with a separately coded alpha plane, decoded by a second (lossless) decoder.</summary>
+    public bool WebpAlphaPlane { get; init; }
 
     /// <summary>A run-length-encoded BMP, which ImageSharp expands into a whole-image buffer first.</summary>
     public bool BmpRunLength { get; init; }
