@@ -5,10 +5,8 @@ public static class AdmissionExtensions
     /// <summary>Registers admission by cost over the decode budget (needs <c>AddContainerMemory</c>).</summary>
     public static IHostApplicationBuilder AddDecodeAdmission(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<AdmissionOptions>()
-            .Bind(builder.Configuration.GetSection(AdmissionOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.Services.AddOptionsWithValidateOnStart<AdmissionOptions, AdmissionOptionsValidator>()
+            .Bind(builder.Configuration.GetSection(AdmissionOptions.SectionName));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DecodeAdmission>();
         return builder;

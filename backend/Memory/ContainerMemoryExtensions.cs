@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
 namespace ImageGateway.Backend.Memory;
@@ -6,14 +7,13 @@ public static partial class ContainerMemoryExtensions
 {
     /// <summary>
     /// Detects the container's memory limit and the GC heap hard limit, derives the decode budget from
-    /// them (validated: a bad value stops start-up naming the key) and logs all three at start-up.
+    /// them (validated: a bad value stops start-up naming the key) and logs all three at start-up;
+    /// bounds Kestrel's per-connection request buffers, which live on the same heap.
     /// </summary>
     public static IHostApplicationBuilder AddContainerMemory(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<MemoryOptions>()
-            .Bind(builder.Configuration.GetSection(MemoryOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.Services.AddOptionsWithValidateOnStart<MemoryOptions, MemoryOptionsValidator>()
+            .Bind(builder.Configuration.GetSection(MemoryOptions.SectionName));
 
         builder.Services.AddSingleton(_ => ContainerMemory.Detect());
         builder.Services.AddSingleton(services =>
@@ -24,6 +24,13 @@ public static partial class ContainerMemoryExtensions
             return MemoryBudget.Derive(container, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes, GcHeapLimitIsExplicit(), options);
         });
         builder.Services.AddHostedService<MemoryBudgetReporter>();
+
+        // Bodies waiting for admission sit in Kestrel's per-connection buffers, on the GC heap.
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<MemoryOptions>>((kestrel, memory) =>
+        {
+            kestrel.Limits.MaxRequestBufferSize = memory.Value.RequestBufferBytes;
+            kestrel.Limits.MaxConcurrentConnections = memory.Value.MaxConnections;
+        });
         return builder;
     }
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace ImageGateway.Backend.Memory;
 
@@ -21,7 +22,8 @@ public sealed class MemoryOptions
     /// <summary>
     /// GC heap kept for everything that is not a decode or a request body: Kestrel, routing, logging,
     /// metrics, and the GC's own gen0 slack. The decode budget is the GC heap hard limit minus this.
-    /// Default 6 MiB (measured: the heap after start-up and a scrape of /metrics is about 3 MiB).
+    /// Default 6 MiB (measured: the heap after start-up and a scrape of /metrics is about 3 MiB;
+    /// connection buffers are bounded by <see cref="RequestBufferBytes"/> and <see cref="MaxConnections"/>).
     /// </summary>
     [Range(1, long.MaxValue)]
     public long ManagedReserveBytes { get; set; } = 6L * 1024 * 1024;
@@ -39,6 +41,25 @@ public sealed class MemoryOptions
     [Range(0, long.MaxValue)]
     public long MinimumHeadroomBytes { get; set; } = 2L * 1024 * 1024;
 
+    /// <summary>
+    /// Bytes Kestrel buffers per connection of a request body nobody is reading yet (a request waiting
+    /// for admission). Kestrel's 1 MiB default times 64 waiting clients would be more than the heap.
+    /// Default 32 KiB.
+    /// </summary>
+    [Range(4096, 1048576)]
+    public long RequestBufferBytes { get; set; } = 32 * 1024;
+
+    /// <summary>
+    /// Most connections served at once; with <see cref="RequestBufferBytes"/> it bounds connection
+    /// buffers (128 x 32 KiB = 4 MiB, inside <see cref="ManagedReserveBytes"/>). Default 128.
+    /// </summary>
+    [Range(1, 100000)]
+    public long MaxConnections { get; set; } = 128;
+
     /// <summary>The smallest decode budget the backend starts with; below it start-up fails. 4 MiB.</summary>
     public const long MinimumDecodeBudgetBytes = 4L * 1024 * 1024;
 }
+
+/// <summary>Source-generated validation of <see cref="MemoryOptions"/> (no reflection, so it works under Native AOT).</summary>
+[OptionsValidator]
+public sealed partial class MemoryOptionsValidator : IValidateOptions<MemoryOptions>;

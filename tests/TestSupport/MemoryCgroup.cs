@@ -35,7 +35,8 @@ public sealed class MemoryCgroup : IDisposable
         }
 
         var parent = System.IO.Path.Combine(V1Root, OwnGroup().TrimStart('/'));
-        var path = System.IO.Path.Combine(parent, $"{name}-{Environment.ProcessId}-{Guid.NewGuid():N}"[..Math.Min(60, name.Length + 42)]);
+        var unique = $"{name}-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        var path = System.IO.Path.Combine(parent, unique[..Math.Min(60, unique.Length)]);
         try
         {
             Directory.CreateDirectory(path);
