@@ -22,6 +22,11 @@ if [[ -z "$compiler" ]]; then
   exit 1
 fi
 
+# One publish at a time: tests and the launcher may ask at once.
+mkdir -p "$root/artifacts"
+exec 9>"$root/artifacts/backend-native.lock"
+flock 9
+
 dotnet publish "$root/backend/Backend.csproj" -c Release -r "$rid" -p:CppCompilerAndLinker="$compiler" \
   --artifacts-path "$root/artifacts/backend-native" -o "$out" -nologo -v quiet -clp:ErrorsOnly >&2
 echo "$out/ImageGateway.Backend"

@@ -77,7 +77,8 @@ public static class CountingApi
         }
         catch (OutOfMemoryException)
         {
-            CountingLog.OutOfMemory(logger);
+            var gc = GC.GetGCMemoryInfo();
+            CountingLog.OutOfMemory(logger, reservation.Bytes, admission.BytesInUse, gc.HeapSizeBytes, gc.TotalCommittedBytes, gc.TotalAvailableMemoryBytes);
             return Overloaded(context, admission, metrics, "out-of-memory", "The backend has no memory for this image right now; retry shortly.");
         }
     }
@@ -108,8 +109,9 @@ internal static partial class CountingLog
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Rejected upload as {ProblemType}: {Detail}")]
     public static partial void Rejected(ILogger logger, string problemType, string detail);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Out of memory while decoding; answered 503")]
-    public static partial void OutOfMemory(ILogger logger);
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning,
+        Message = "Out of memory while decoding (this request reserved {ReservedBytes} bytes, all requests {BudgetInUseBytes}; GC heap {HeapSizeBytes} bytes, committed {CommittedBytes} of {HeapLimitBytes}); answered 503")]
+    public static partial void OutOfMemory(ILogger logger, long reservedBytes, long budgetInUseBytes, long heapSizeBytes, long committedBytes, long heapLimitBytes);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Not admitted ({Refusal}); answered 503: {Detail}")]
     public static partial void Overloaded(ILogger logger, AdmissionRefusal refusal, string detail);

@@ -25,6 +25,7 @@ internal sealed class MemoryReadinessCheck(MemoryBudget budget, ContainerMemory 
             ["container_limit_source"] = budget.ContainerLimitSource,
             ["gc_heap_hard_limit_bytes"] = budget.GcHeapLimitBytes,
             ["gc_heap_hard_limit_explicit"] = budget.GcHeapLimitExplicit,
+            ["gc_conserve_memory"] = GC.GetConfigurationVariables().TryGetValue("GCConserveMem", out var conserve) ? conserve : "unknown",
             ["decode_budget_bytes"] = budget.DecodeBudgetBytes,
             ["budget_in_use_bytes"] = admission.BytesInUse,
             ["queued_bytes"] = admission.BytesQueued,

@@ -21,7 +21,10 @@ public static partial class ContainerMemoryExtensions
             var options = services.GetRequiredService<IOptions<MemoryOptions>>().Value;
             var container = services.GetRequiredService<ContainerMemory>()
                 .WithFallback(options.ContainerLimitBytes, $"{MemoryOptions.SectionName}:{nameof(MemoryOptions.ContainerLimitBytes)}");
-            return MemoryBudget.Derive(container, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes, GcHeapLimitIsExplicit(), options);
+            var gcHeapLimit = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+            var setting = Environment.GetEnvironmentVariable(HeapHardLimitVariable);
+            CheckHeapHardLimitInForce(setting, gcHeapLimit);
+            return MemoryBudget.Derive(container, gcHeapLimit, setting is not null, options);
         });
         builder.Services.AddHostedService<MemoryBudgetReporter>();
 
@@ -34,11 +37,34 @@ public static partial class ContainerMemoryExtensions
         return builder;
     }
 
-    /// <summary>True when the GC heap hard limit was set (env or runtimeconfig), not implied by the runtime.</summary>
-    private static bool GcHeapLimitIsExplicit() =>
-        AppContext.GetData("GCHeapHardLimit") is not null || AppContext.GetData("GCHeapHardLimitPercent") is not null
-        || Environment.GetEnvironmentVariable("DOTNET_GCHeapHardLimit") is not null
-        || Environment.GetEnvironmentVariable("DOTNET_GCHeapHardLimitPercent") is not null;
+    /// <summary>The variable deploy/lib/memory.sh (and compose, Kubernetes) sets from the container limit.</summary>
+    public const string HeapHardLimitVariable = "DOTNET_GCHeapHardLimit";
+
+    /// <summary>
+    /// Stops start-up when <c>DOTNET_GCHeapHardLimit</c> is set but the GC does not enforce it: the
+    /// Native AOT runtime silently ignores a value written with a <c>0x</c> prefix, and a backend
+    /// without its hard limit turns overruns into kernel OOM kills.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The setting is malformed or not in force.</exception>
+    public static void CheckHeapHardLimitInForce(string? setting, long gcHeapLimitBytes)
+    {
+        if (setting is null)
+        {
+            return;
+        }
+
+        var digits = setting.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? setting[2..] : setting;
+        if (!long.TryParse(digits, System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var requested) || requested <= 0)
+        {
+            throw new InvalidOperationException($"{HeapHardLimitVariable} is '{setting}'; it must be a byte count in hexadecimal without 0x (deploy/lib/memory.sh).");
+        }
+
+        if (requested != gcHeapLimitBytes)
+        {
+            throw new InvalidOperationException(
+                $"{HeapHardLimitVariable} is '{setting}' ({requested} bytes) but the GC's hard limit is {gcHeapLimitBytes} bytes: the runtime did not take the setting (Native AOT ignores a 0x prefix; write hexadecimal digits only, as deploy/lib/memory.sh does).");
+        }
+    }
 
     /// <summary>Resolves the budget at start-up (so a bad one stops the process) and logs it.</summary>
     private sealed partial class MemoryBudgetReporter(MemoryBudget budget, ILogger<MemoryBudget> logger) : IHostedService

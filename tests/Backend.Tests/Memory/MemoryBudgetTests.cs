@@ -10,16 +10,16 @@ public sealed class MemoryBudgetTests
     [Fact]
     public void Derive_FiftyMiBContainerRule_LeavesHeapLimitMinusReserve()
     {
-        // deploy/lib/memory.sh gives a 50 MiB container a 26 MiB heap; 6 MiB is reserved by default.
-        var budget = MemoryBudget.Derive(NoCgroup, 26 * MiB, gcHeapLimitExplicit: true, new MemoryOptions());
+        // deploy/lib/memory.sh gives a 50 MiB container a 29 MiB heap; 8 MiB is reserved by default.
+        var budget = MemoryBudget.Derive(NoCgroup, 29 * MiB, gcHeapLimitExplicit: true, new MemoryOptions());
 
-        Assert.Equal(20 * MiB, budget.DecodeBudgetBytes);
+        Assert.Equal(21 * MiB, budget.DecodeBudgetBytes);
     }
 
     [Fact]
     public void Derive_ConfiguredBudgetBelowDerived_IsUsed()
     {
-        var budget = MemoryBudget.Derive(NoCgroup, 26 * MiB, true, new MemoryOptions { DecodeBudgetBytes = 8 * MiB });
+        var budget = MemoryBudget.Derive(NoCgroup, 29 * MiB, true, new MemoryOptions { DecodeBudgetBytes = 8 * MiB });
 
         Assert.Equal(8 * MiB, budget.DecodeBudgetBytes);
     }
@@ -28,7 +28,7 @@ public sealed class MemoryBudgetTests
     public void Derive_ConfiguredBudgetAboveDerived_FailsNamingTheKey()
     {
         var ex = Assert.Throws<InvalidOperationException>(() =>
-            MemoryBudget.Derive(NoCgroup, 26 * MiB, true, new MemoryOptions { DecodeBudgetBytes = 21 * MiB }));
+            MemoryBudget.Derive(NoCgroup, 29 * MiB, true, new MemoryOptions { DecodeBudgetBytes = 22 * MiB }));
 
         Assert.Contains("Memory:DecodeBudgetBytes", ex.Message, StringComparison.Ordinal);
     }
@@ -36,8 +36,28 @@ public sealed class MemoryBudgetTests
     [Fact]
     public void Derive_HeapTooSmallForAnyBudget_FailsNamingTheHeapLimit()
     {
-        var ex = Assert.Throws<InvalidOperationException>(() => MemoryBudget.Derive(NoCgroup, 9 * MiB, true, new MemoryOptions()));
+        var ex = Assert.Throws<InvalidOperationException>(() => MemoryBudget.Derive(NoCgroup, 11 * MiB, true, new MemoryOptions()));
 
         Assert.Contains("DOTNET_GCHeapHardLimit", ex.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("1A00000")]
+    [InlineData("0x1A00000")]
+    public void CheckHeapHardLimitInForce_SettingTheGcEnforces_Passes(string setting) =>
+        ContainerMemoryExtensions.CheckHeapHardLimitInForce(setting, 0x1A00000);
+
+    [Fact]
+    public void CheckHeapHardLimitInForce_SettingTheGcIgnored_FailsNamingTheVariable()
+    {
+        // What Native AOT does with "0x1A00000": no hard limit, the machine's memory instead.
+        var ex = Assert.Throws<InvalidOperationException>(() => ContainerMemoryExtensions.CheckHeapHardLimitInForce("0x1A00000", 25_276_510_208));
+
+        Assert.Contains("DOTNET_GCHeapHardLimit", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("0x", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CheckHeapHardLimitInForce_NotHex_Fails() =>
+        Assert.Throws<InvalidOperationException>(() => ContainerMemoryExtensions.CheckHeapHardLimitInForce("26MiB", 0x1A00000));
 }
