@@ -19,6 +19,7 @@ public sealed class DecodeAdmission : IDisposable
     private readonly AdmissionOptions _options;
     private readonly TimeProvider _time;
     private long _lastQueueFullTimestamp; // 0: never
+    private int _waiting;
 
     public DecodeAdmission(MemoryBudget budget, IOptions<AdmissionOptions> options, TimeProvider time)
     {
@@ -57,6 +58,7 @@ public sealed class DecodeAdmission : IDisposable
     /// <summary>True while the queue is full, or was found full within the last second.</summary>
     public bool QueueFull =>
         (_limiter.GetStatistics()?.CurrentQueuedCount ?? 0) >= QueueLimit
+        || Volatile.Read(ref _waiting) >= _options.QueueRequests
         || (Interlocked.Read(ref _lastQueueFullTimestamp) is var last and not 0 && _time.GetElapsedTime(last) < TimeSpan.FromSeconds(1));
 
     /// <summary>Starts an empty reservation for one request; dispose it to give everything back.</summary>
@@ -69,6 +71,20 @@ public sealed class DecodeAdmission : IDisposable
 
     private async ValueTask<RateLimitLease> AcquireAsync(int permits, CancellationToken cancellationToken)
     {
+        // Granted at once without waiting: no queue place needed.
+        var immediate = _limiter.AttemptAcquire(permits);
+        if (immediate.IsAcquired)
+        {
+            return immediate;
+        }
+
+        immediate.Dispose();
+        if (Interlocked.Increment(ref _waiting) > _options.QueueRequests)
+        {
+            Interlocked.Decrement(ref _waiting);
+            throw QueueFullRefusal();
+        }
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.QueueTimeout);
         try
@@ -77,9 +93,7 @@ public sealed class DecodeAdmission : IDisposable
             if (!lease.IsAcquired)
             {
                 lease.Dispose();
-                Interlocked.Exchange(ref _lastQueueFullTimestamp, _time.GetTimestamp());
-                throw new AdmissionRefusedException(AdmissionRefusal.QueueFull,
-                    $"The backend's decode budget ({BudgetBytes} bytes) and its queue ({QueueLimit * (long)PermitBytes} bytes) are full; retry shortly.");
+                throw QueueFullRefusal();
             }
 
             return lease;
@@ -89,6 +103,17 @@ public sealed class DecodeAdmission : IDisposable
             throw new AdmissionRefusedException(AdmissionRefusal.Timeout,
                 $"No room in the backend's decode budget ({BudgetBytes} bytes) within {_options.QueueTimeout.TotalSeconds:0.#} s; retry shortly.");
         }
+        finally
+        {
+            Interlocked.Decrement(ref _waiting);
+        }
+    }
+
+    private AdmissionRefusedException QueueFullRefusal()
+    {
+        Interlocked.Exchange(ref _lastQueueFullTimestamp, _time.GetTimestamp());
+        return new AdmissionRefusedException(AdmissionRefusal.QueueFull,
+            $"The backend's decode budget ({BudgetBytes} bytes) and its queue ({_options.QueueRequests} requests, {QueueLimit * (long)PermitBytes} bytes) are full; retry shortly.");
     }
 
     /// <summary>What one request holds of the budget: its body, then its decode. Grows, never shrinks until disposed.</summary>

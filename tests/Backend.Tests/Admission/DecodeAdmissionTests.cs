@@ -61,6 +61,24 @@ public sealed class DecodeAdmissionTests
     }
 
     [Fact]
+    public async Task Reserve_MoreWaitingRequestsThanAllowed_IsRefusedAtOnceWhateverItsSize()
+    {
+        using var admission = Create(budget: 8 * MiB, queueRequests: 1);
+        using var holder = admission.Begin();
+        await holder.AddAsync(8 * MiB, "decoding", CancellationToken.None);
+        using var queued = admission.Begin();
+        var waiting = queued.AddAsync(1024, "decoding", CancellationToken.None).AsTask();
+        using var refused = admission.Begin();
+
+        var ex = await Assert.ThrowsAsync<AdmissionRefusedException>(() => refused.AddAsync(1024, "decoding", CancellationToken.None).AsTask().WaitAsync(TestTimeout));
+
+        Assert.Equal(AdmissionRefusal.QueueFull, ex.Refusal);
+        Assert.True(admission.QueueFull);
+        holder.Dispose();
+        await waiting.WaitAsync(TestTimeout);
+    }
+
+    [Fact]
     public async Task Reserve_NoRoomWithinTheQueueTimeout_IsRefusedAsTimeout()
     {
         using var admission = Create(budget: 8 * MiB, queueTimeout: TimeSpan.FromMilliseconds(100));
@@ -88,8 +106,8 @@ public sealed class DecodeAdmissionTests
         Assert.Equal(0, admission.BytesInUse);
     }
 
-    private static DecodeAdmission Create(long budget, double queueBudgets = 1.0, TimeSpan? queueTimeout = null) =>
+    private static DecodeAdmission Create(long budget, double queueBudgets = 1.0, TimeSpan? queueTimeout = null, int queueRequests = 32) =>
         new(new MemoryBudget(null, "test", budget * 2, true, budget),
-            Options.Create(new AdmissionOptions { QueueBudgets = queueBudgets, QueueTimeout = queueTimeout ?? TimeSpan.FromSeconds(5) }),
+            Options.Create(new AdmissionOptions { QueueBudgets = queueBudgets, QueueTimeout = queueTimeout ?? TimeSpan.FromSeconds(5), QueueRequests = queueRequests }),
             new FakeTimeProvider());
 }
