@@ -78,7 +78,7 @@ public static class CountingApi
         catch (OutOfMemoryException)
         {
             var gc = GC.GetGCMemoryInfo();
-            CountingLog.OutOfMemory(logger, reservation.Bytes, admission.BytesInUse, gc.HeapSizeBytes, gc.FragmentedBytes, string.Join('/', gc.GenerationInfo.ToArray().Select(g => g.SizeAfterBytes)), gc.TotalCommittedBytes, gc.TotalAvailableMemoryBytes);
+            CountingLog.OutOfMemory(logger, reservation.Bytes, admission.BytesInUse, gc.HeapSizeBytes, gc.FragmentedBytes, gc.TotalCommittedBytes, gc.TotalAvailableMemoryBytes);
             return Overloaded(context, admission, metrics, "out-of-memory", "The backend has no memory for this image right now; retry shortly.");
         }
     }
@@ -110,8 +110,8 @@ internal static partial class CountingLog
     public static partial void Rejected(ILogger logger, string problemType, string detail);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning,
-        Message = "Out of memory while decoding (this request reserved {ReservedBytes} bytes, all requests {BudgetInUseBytes}; GC heap {HeapSizeBytes} bytes of which {FragmentedBytes} free, by generation 0/1/2/LOH/POH {GenerationBytes}, committed {CommittedBytes} of {HeapLimitBytes}); answered 503")]
-    public static partial void OutOfMemory(ILogger logger, long reservedBytes, long budgetInUseBytes, long heapSizeBytes, long fragmentedBytes, string generationBytes, long committedBytes, long heapLimitBytes);
+        Message = "Out of memory while decoding (this request reserved {ReservedBytes} bytes, all requests {BudgetInUseBytes}; GC heap {HeapSizeBytes} bytes of which {FragmentedBytes} free, committed {CommittedBytes} of {HeapLimitBytes}); answered 503")]
+    public static partial void OutOfMemory(ILogger logger, long reservedBytes, long budgetInUseBytes, long heapSizeBytes, long fragmentedBytes, long committedBytes, long heapLimitBytes);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Not admitted ({Refusal}); answered 503: {Detail}")]
     public static partial void Overloaded(ILogger logger, AdmissionRefusal refusal, string detail);

@@ -20,17 +20,19 @@ public class DecodeBenchmarks
 {
     private static readonly Dictionary<string, Func<byte[]>> Images = new()
     {
-        ["corpus png 256x256 (gray-16)"] = () => Corpus("libpng/testpngs/gray-16-1.8.png"),
-        ["corpus jpeg 1024x768 baseline"] = () => Corpus("pillow/junk_jpeg_header.jpg"),
-        ["corpus jpeg 256x160 progressive"] = () => Corpus("pillow/app13-multiple.jpg"),
-        ["corpus gif 489x1000 (test.colors)"] = () => Corpus("pillow/test.colors.gif"),
-        ["corpus webp 480x360 lossy"] = () => Corpus("pillow/flower.webp"),
-        ["generated png 1632x1224 rgb"] = () => GeneratedImages.Create(GeneratedKind.PngRgb, 1632, 1224).Bytes,
-        ["generated jpeg 1632x1224 baseline"] = () => GeneratedImages.Create(GeneratedKind.JpegBaseline420, 1632, 1224).Bytes,
-        ["generated jpeg 1632x1224 progressive"] = () => GeneratedImages.Create(GeneratedKind.JpegProgressive, 1632, 1224).Bytes,
-        ["generated gif 1632x1224"] = () => GeneratedImages.Create(GeneratedKind.Gif, 1632, 1224).Bytes,
-        ["generated webp 1632x1224 lossy"] = () => GeneratedImages.Create(GeneratedKind.WebpLossy, 1632, 1224).Bytes,
-        ["generated webp 1632x1224 lossless"] = () => GeneratedImages.Create(GeneratedKind.WebpLossless, 1632, 1224).Bytes,
+        // Corpus (largest of each format): tests/corpus/...
+        ["c-png-gray16"] = () => Corpus("libpng/testpngs/gray-16-1.8.png"), // 256x256
+        ["c-jpeg-base"] = () => Corpus("pillow/flower.jpg"), // 480x360
+        ["c-jpeg-prog"] = () => Corpus("pillow/app13-multiple.jpg"), // 256x160
+        ["c-gif"] = () => Corpus("pillow/test.colors.gif"), // 489x1000
+        ["c-webp-lossy"] = () => Corpus("pillow/flower.webp"), // 480x360
+        // Generated 1632x1224 (2 Mpx), as in the stress test.
+        ["g-png-rgb"] = () => GeneratedImages.Create(GeneratedKind.PngRgb, 1632, 1224).Bytes,
+        ["g-jpeg-base"] = () => GeneratedImages.Create(GeneratedKind.JpegBaseline420, 1632, 1224).Bytes,
+        ["g-jpeg-prog"] = () => GeneratedImages.Create(GeneratedKind.JpegProgressive, 1632, 1224).Bytes,
+        ["g-gif"] = () => GeneratedImages.Create(GeneratedKind.Gif, 1632, 1224).Bytes,
+        ["g-webp-lossy"] = () => GeneratedImages.Create(GeneratedKind.WebpLossy, 1632, 1224).Bytes,
+        ["g-webp-lossless"] = () => GeneratedImages.Create(GeneratedKind.WebpLossless, 1632, 1224).Bytes,
     };
 
     private readonly ImageCounter _counter = new(Options.Create(new CountingOptions()), new GcImageAllocator(long.MaxValue));

@@ -46,7 +46,7 @@ var info = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, Redi
 info.ArgumentList.Add("-c");
 info.ArgumentList.Add(cgroup.JoinAndExec($"{command} --urls http://127.0.0.1:{port}"));
 info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-info.Environment["DOTNET_GCHeapHardLimit"] = HeapLimitHex(limit);
+info.Environment["DOTNET_GCHeapHardLimit"] = MemoryRule.HeapHardLimitHex(limit);
 info.Environment["Logging__LogLevel__Default"] = "Warning";
 if (path is not null)
 {
@@ -138,16 +138,4 @@ static string Usage(MemoryCgroup cgroup)
 {
     var stat = File.ReadAllLines(Path.Combine(cgroup.Path, "memory.stat")).Select(l => l.Split(' ')).ToDictionary(p => p[0], p => long.Parse(p[1], CultureInfo.InvariantCulture));
     return $"usage {cgroup.UsageBytes / 1048576.0:0.0} MiB (rss {stat["rss"] / 1048576.0:0.0}, cache {stat["cache"] / 1048576.0:0.0}, mapped {stat["mapped_file"] / 1048576.0:0.0}), max {cgroup.MaxUsageBytes / 1048576.0:0.0}, pgmajfault {stat["pgmajfault"]}";
-}
-
-static string HeapLimitHex(long limit)
-{
-    var memorySh = Path.Combine(RepoPaths.Root, "deploy/lib/memory.sh");
-    var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true };
-    info.ArgumentList.Add("-c");
-    info.ArgumentList.Add($"source '{memorySh}' && gc_heap_hard_limit_hex {limit}");
-    using var bash = Process.Start(info)!;
-    var hex = bash.StandardOutput.ReadToEnd().Trim();
-    bash.WaitForExit();
-    return hex;
 }

@@ -35,16 +35,4 @@ internal static class NativeBackend
 
         return ((await stdout).Trim().Split('\n')[^1], null);
     }
-
-    /// <summary>The GC heap hard limit for a container of <paramref name="limitBytes"/>, by the one rule in deploy/lib/memory.sh.</summary>
-    public static async Task<string> HeapHardLimitHexAsync(long limitBytes)
-    {
-        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true };
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add($"source '{Path.Combine(RepoPaths.Root, "deploy/lib/memory.sh")}' && gc_heap_hard_limit_hex {limitBytes}");
-        using var process = Process.Start(info)!;
-        var hex = (await process.StandardOutput.ReadToEndAsync()).Trim();
-        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token);
-        return hex;
-    }
 }
