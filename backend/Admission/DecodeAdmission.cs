@@ -69,7 +69,7 @@ public sealed class DecodeAdmission : IDisposable
 
     public void Dispose() => _limiter.Dispose();
 
-    private async ValueTask<RateLimitLease> AcquireAsync(int permits, CancellationToken cancellationToken)
+    private async ValueTask<RateLimitLease> AcquireAsync(int permits, TimeSpan wait, CancellationToken cancellationToken)
     {
         // Granted at once without waiting: no queue place needed.
         var immediate = _limiter.AttemptAcquire(permits);
@@ -79,6 +79,11 @@ public sealed class DecodeAdmission : IDisposable
         }
 
         immediate.Dispose();
+        if (wait <= TimeSpan.Zero)
+        {
+            throw TimeoutRefusal();
+        }
+
         if (Interlocked.Increment(ref _waiting) > _options.QueueRequests)
         {
             Interlocked.Decrement(ref _waiting);
@@ -86,7 +91,7 @@ public sealed class DecodeAdmission : IDisposable
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.QueueTimeout);
+        timeout.CancelAfter(wait);
         try
         {
             var lease = await _limiter.AcquireAsync(permits, timeout.Token);
@@ -100,14 +105,17 @@ public sealed class DecodeAdmission : IDisposable
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new AdmissionRefusedException(AdmissionRefusal.Timeout,
-                $"No room in the backend's decode budget ({BudgetBytes} bytes) within {_options.QueueTimeout.TotalSeconds:0.#} s; retry shortly.");
+            throw TimeoutRefusal();
         }
         finally
         {
             Interlocked.Decrement(ref _waiting);
         }
     }
+
+    private AdmissionRefusedException TimeoutRefusal() =>
+        new(AdmissionRefusal.Timeout,
+            $"No room in the backend's decode budget ({BudgetBytes} bytes) within {_options.QueueTimeout.TotalSeconds:0.#} s; retry shortly.");
 
     private AdmissionRefusedException QueueFullRefusal()
     {
@@ -116,20 +124,29 @@ public sealed class DecodeAdmission : IDisposable
             $"The backend's decode budget ({BudgetBytes} bytes) and its queue ({_options.QueueRequests} requests, {QueueLimit * (long)PermitBytes} bytes) are full; retry shortly.");
     }
 
-    /// <summary>What one request holds of the budget: its body, then its decode. Grows, never shrinks until disposed.</summary>
+    /// <summary>
+    /// What one request holds of the budget: its body, then its decode. Grows, never shrinks until
+    /// disposed. All its waits together last at most the queue timeout, counted from its start, so a
+    /// request's time in admission is bounded however many times it grows.
+    /// </summary>
     public sealed class Reservation : IDisposable
     {
         private readonly DecodeAdmission _admission;
         private readonly List<RateLimitLease> _leases = new(2);
+        private readonly long _started;
 
-        internal Reservation(DecodeAdmission admission) => _admission = admission;
+        internal Reservation(DecodeAdmission admission)
+        {
+            _admission = admission;
+            _started = admission._time.GetTimestamp();
+        }
 
         /// <summary>Bytes reserved so far.</summary>
         public long Bytes { get; private set; }
 
         /// <summary>
         /// Reserves <paramref name="bytes"/> more for <paramref name="purpose"/>, waiting in the queue
-        /// for at most the queue timeout.
+        /// for at most what is left of the queue timeout.
         /// </summary>
         /// <exception cref="AdmissionRefusedException">Could never fit (<see cref="AdmissionRefusal.NeverFits"/>), or no room in time.</exception>
         public async ValueTask AddAsync(long bytes, string purpose, CancellationToken cancellationToken)
@@ -150,7 +167,8 @@ public sealed class DecodeAdmission : IDisposable
             var permits = PermitsFor(total) - PermitsFor(Bytes);
             if (permits > 0)
             {
-                _leases.Add(await _admission.AcquireAsync(permits, cancellationToken));
+                var wait = _admission._options.QueueTimeout - _admission._time.GetElapsedTime(_started);
+                _leases.Add(await _admission.AcquireAsync(permits, wait, cancellationToken));
             }
 
             Bytes = total;

@@ -93,6 +93,23 @@ public sealed class DecodeAdmissionTests
     }
 
     [Fact]
+    public async Task Reserve_SecondWaitAfterTheQueueTimeoutHasPassed_IsRefusedAtOnceAsTimeout()
+    {
+        var time = new FakeTimeProvider();
+        using var admission = Create(budget: 8 * MiB, queueTimeout: TimeSpan.FromSeconds(2), time: time);
+        using var holder = admission.Begin();
+        await holder.AddAsync(7 * MiB, "decoding", CancellationToken.None);
+        using var request = admission.Begin();
+        await request.AddAsync(1 * MiB, "the body", CancellationToken.None);
+        time.Advance(TimeSpan.FromSeconds(2)); // the body took the whole queue timeout to arrive
+
+        var ex = await Assert.ThrowsAsync<AdmissionRefusedException>(() => request.AddAsync(1 * MiB, "decoding", CancellationToken.None).AsTask().WaitAsync(TestTimeout));
+
+        Assert.Equal(AdmissionRefusal.Timeout, ex.Refusal);
+        Assert.Equal(0, admission.BytesQueued);
+    }
+
+    [Fact]
     public async Task Dispose_Reservation_ReturnsEveryByte()
     {
         using var admission = Create(budget: 8 * MiB);
@@ -106,8 +123,8 @@ public sealed class DecodeAdmissionTests
         Assert.Equal(0, admission.BytesInUse);
     }
 
-    private static DecodeAdmission Create(long budget, double queueBudgets = 1.0, TimeSpan? queueTimeout = null, int queueRequests = 32) =>
+    private static DecodeAdmission Create(long budget, double queueBudgets = 1.0, TimeSpan? queueTimeout = null, int queueRequests = 32, TimeProvider? time = null) =>
         new(new MemoryBudget(null, "test", budget * 2, true, budget),
             Options.Create(new AdmissionOptions { QueueBudgets = queueBudgets, QueueTimeout = queueTimeout ?? TimeSpan.FromSeconds(5), QueueRequests = queueRequests }),
-            new FakeTimeProvider());
+            time ?? new FakeTimeProvider());
 }
