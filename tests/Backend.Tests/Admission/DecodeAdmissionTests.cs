@@ -123,7 +123,7 @@ public sealed class DecodeAdmissionTests
         Assert.Equal(0, admission.BytesInUse);
     }
 
-    private static DecodeAdmission Create(long budget, double queueBudgets = 1.0, TimeSpan? queueTimeout = null, int queueRequests = 32, TimeProvider? time = null) =>
+    private static DecodeAdmission Create(long budget, double queueBudgets = 1.0, TimeSpan? queueTimeout = null, int queueRequests = 8, TimeProvider? time = null) =>
         new(new MemoryBudget(null, "test", budget * 2, true, budget),
             Options.Create(new AdmissionOptions { QueueBudgets = queueBudgets, QueueTimeout = queueTimeout ?? TimeSpan.FromSeconds(5), QueueRequests = queueRequests }),
             time ?? new FakeTimeProvider());
