@@ -46,7 +46,7 @@ public sealed class DecodeAdmission : IDisposable
     /// <summary>Permits that may wait.</summary>
     public int QueueLimit { get; }
 
-    /// <summary>How long a request may wait; also what <c>Retry-After</c> is based on.</summary>
+    /// <summary>The <c>Retry-After</c> sent with a 503.</summary>
     public TimeSpan RetryAfter => _options.RetryAfter;
 
     /// <summary>Bytes of the budget reserved now.</summary>
@@ -55,10 +55,10 @@ public sealed class DecodeAdmission : IDisposable
     /// <summary>Bytes of work waiting now.</summary>
     public long BytesQueued => (_limiter.GetStatistics()?.CurrentQueuedCount ?? 0) * (long)PermitBytes;
 
-    /// <summary>True while the queue is full, or was found full within the last second.</summary>
+    /// <summary>True while the queue is full, or was found full within the last second. (No queue at all is never "full".)</summary>
     public bool QueueFull =>
-        (_limiter.GetStatistics()?.CurrentQueuedCount ?? 0) >= QueueLimit
-        || Volatile.Read(ref _waiting) >= _options.QueueRequests
+        (QueueLimit > 0 && (_limiter.GetStatistics()?.CurrentQueuedCount ?? 0) >= QueueLimit)
+        || (_options.QueueRequests > 0 && Volatile.Read(ref _waiting) >= _options.QueueRequests)
         || (Interlocked.Read(ref _lastQueueFullTimestamp) is var last and not 0 && _time.GetElapsedTime(last) < TimeSpan.FromSeconds(1));
 
     /// <summary>Starts an empty reservation for one request; dispose it to give everything back.</summary>

@@ -1,5 +1,5 @@
-using ImageGateway.Common.Imaging;
 using System.Runtime.InteropServices;
+using ImageGateway.Common.Imaging;
 using ImageGateway.Common.Problems;
 using Microsoft.Extensions.Options;
 using SixLabors.ImageSharp;
