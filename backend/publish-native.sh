@@ -27,6 +27,6 @@ mkdir -p "$root/artifacts"
 exec 9>"$root/artifacts/backend-native.lock"
 flock 9
 
-dotnet publish "$root/backend/Backend.csproj" -c Release -r "$rid" -p:CppCompilerAndLinker="$compiler" \
+dotnet publish "$root/backend/Backend.csproj" -c Release -r "$rid" -p:PublishAot=true -p:CppCompilerAndLinker="$compiler" \
   --artifacts-path "$root/artifacts/backend-native" -o "$out" -nologo -v quiet -clp:ErrorsOnly >&2
 echo "$out/ImageGateway.Backend"
