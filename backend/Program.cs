@@ -3,6 +3,9 @@ using ImageGateway.Backend.Counting;
 using ImageGateway.Backend.Health;
 using ImageGateway.Backend.Memory;
 using ImageGateway.Backend.Metrics;
+using ImageGateway.Common.Hosting;
+
+SelfProbe.ExitIfRequested(args);
 
 var builder = WebApplication.CreateSlimBuilder(args);
 
@@ -12,6 +15,7 @@ builder.AddDecodeAdmission();
 builder.AddCounting();
 builder.AddBackendMetrics();
 builder.AddBackendHealth();
+builder.AddGracefulShutdown(HealthExtensions.ReadyTag);
 
 var app = builder.Build();
 

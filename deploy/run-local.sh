@@ -164,12 +164,16 @@ printf '%s\n' "${state[@]}" >"$run_dir/stack.env"
 echo "run-local: ready at http://127.0.0.1:$port (state in .run/stack.env, logs in .run/logs/; Ctrl-C stops)"
 
 # Stay in the foreground until a signal arrives or a process dies on its own.
+watched=("${pids[@]}")
 while true; do
-  for pid in "${pids[@]}"; do
-    if ! kill -0 "$pid" 2>/dev/null; then
+  alive=()
+  for pid in "${watched[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      alive+=("$pid")
+    else
       echo "run-local: process $pid exited; see .run/logs/ (the others keep running)" >&2
-      pids=("${pids[@]/$pid}")
     fi
   done
+  watched=("${alive[@]}")
   sleep 1 & wait $! || true
 done

@@ -1,17 +1,32 @@
+using ImageGateway.Common.Hosting;
 using ImageGateway.Gateway.Forwarding;
 using ImageGateway.Gateway.Health;
+using ImageGateway.Gateway.Inspection;
+using ImageGateway.Gateway.Observability;
+using ImageGateway.Gateway.Server;
+using ImageGateway.Gateway.Throttling;
+
+SelfProbe.ExitIfRequested(args);
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddProblemDetails();
+builder.AddServerLimits();
+builder.AddGatewayObservability();
+builder.AddImageInspection();
+builder.AddThrottling();
 builder.AddForwarding();
 builder.AddGatewayHealth();
+builder.AddGracefulShutdown(HealthExtensions.ReadyTag);
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseImageInspection();
+app.UseThrottling();
 app.MapGatewayHealth();
+app.MapGatewayMetrics();
 app.MapForwarding();
 
 app.Run();

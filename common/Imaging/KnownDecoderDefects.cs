@@ -12,10 +12,17 @@ public static class KnownDecoderDefects
     /// Returns why <paramref name="image"/> must not be decoded, or null when nothing here applies.
     /// <paramref name="formatName"/> is the short name from <see cref="SafeImageConfiguration.ShortName"/>.
     /// </summary>
-    public static string? Check(string formatName, ReadOnlySpan<byte> image) => formatName switch
+    public static string? Check(string formatName, ReadOnlySpan<byte> image) => Check(formatName, image, image.Length);
+
+    /// <summary>
+    /// The same rules judged from <paramref name="header"/>, the first bytes of a body of
+    /// <paramref name="bodyLength"/> bytes (<see cref="long.MaxValue"/> when unknown), so a gateway can
+    /// apply them from a bounded prefix.
+    /// </summary>
+    public static string? Check(string formatName, ReadOnlySpan<byte> header, long bodyLength) => formatName switch
     {
-        "png" => CheckPng(image),
-        "bmp" => CheckBmp(image),
+        "png" => CheckPng(header),
+        "bmp" => CheckBmp(header, bodyLength),
         _ => null,
     };
 
@@ -46,7 +53,7 @@ public static class KnownDecoderDefects
     /// 30000-bit-per-pixel header and a truncated file into made-up pixels instead of failing
     /// (BMP Suite b/badbitcount.bmp, b/shortfile.bmp).
     /// </summary>
-    private static string? CheckBmp(ReadOnlySpan<byte> image)
+    private static string? CheckBmp(ReadOnlySpan<byte> image, long bodyLength)
     {
         // File header (14) + at least the 12-byte OS/2 core header.
         if (image.Length < 26)
@@ -97,9 +104,9 @@ public static class KnownDecoderDefects
         {
             var stride = ((width * bitsPerPixel) + 31) / 32 * 4;
             var needed = pixelOffset + (stride * height);
-            if (needed > image.Length)
+            if (needed > bodyLength)
             {
-                return $"The BMP is truncated: its {width}x{height} pixels need {needed} bytes, the body has {image.Length}.";
+                return $"The BMP is truncated: its {width}x{height} pixels need {needed} bytes, the body has {bodyLength}.";
             }
         }
 

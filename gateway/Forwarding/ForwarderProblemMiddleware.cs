@@ -1,4 +1,6 @@
 using ImageGateway.Common.Problems;
+using ImageGateway.Gateway.Server;
+using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace ImageGateway.Gateway.Forwarding;
@@ -37,14 +39,33 @@ internal sealed class ForwarderProblemMiddleware(RequestDelegate next, ILogger<F
             case ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled:
                 // The client went away; there is nobody to answer.
                 break;
+            case ForwarderError.RequestBodyClient when IsBodyTooLarge(error.Exception):
+                // A body without Content-Length ran past the limit while streaming; Kestrel cut it.
+                context.Response.CloseConnectionAfterResponse();
+                await ProblemResults.WriteAsync(context, ProblemTypes.BodyTooLarge,
+                    $"The body ran past the limit of {context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize} bytes while streaming.");
+                break;
             case ForwarderError.RequestBodyClient:
-                // The client's upload failed mid-stream (Kestrel has set the status, e.g. 400 or 413).
+                // The client's upload failed mid-stream (Kestrel has set the status, e.g. 400).
                 break;
             default:
                 await ProblemResults.WriteAsync(context, ProblemTypes.BackendFailed,
                     $"The request could not be completed by the backend ({error.Error}); it is safe to retry.", RetryAfter);
                 break;
         }
+    }
+
+    private static bool IsBodyTooLarge(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }
 

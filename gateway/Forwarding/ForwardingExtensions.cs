@@ -1,14 +1,26 @@
+using Yarp.ReverseProxy.Health;
+
 namespace ImageGateway.Gateway.Forwarding;
 
 public static class ForwardingExtensions
 {
     public const string ReverseProxySection = "ReverseProxy";
 
+    /// <summary>Options of YARP's passive transport-failure-rate policy (global, not per cluster).</summary>
+    public const string PassiveHealthPolicySection = "PassiveHealthPolicy";
+
     /// <summary>Registers YARP with routes, clusters and health checks from the <c>ReverseProxy</c> section.</summary>
     public static IHostApplicationBuilder AddForwarding(this IHostApplicationBuilder builder)
     {
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection(ReverseProxySection));
+
+        // YARP's default detection window is 60 s: failures of a backend that crashed stay in it, so
+        // after every reactivation the policy marks the restarted, healthy backend down again and it
+        // stays out of rotation for a minute (measured by the resilience tests). A window as short as
+        // the reactivation period lets it rejoin within seconds of coming back.
+        builder.Services.Configure<TransportFailureRateHealthPolicyOptions>(
+            builder.Configuration.GetSection(PassiveHealthPolicySection));
         return builder;
     }
 

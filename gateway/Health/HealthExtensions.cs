@@ -24,12 +24,12 @@ public static class HealthExtensions
         {
             Predicate = check => check.Tags.Contains(LiveTag),
             ResponseWriter = WriteJsonAsync,
-        });
+        }).DisableRateLimiting();
         endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(ReadyTag) || check.Tags.Contains(LiveTag),
             ResponseWriter = WriteJsonAsync,
-        });
+        }).DisableRateLimiting();
         return endpoints;
     }
 

@@ -46,7 +46,7 @@ var info = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, Redi
 info.ArgumentList.Add("-c");
 info.ArgumentList.Add(cgroup.JoinAndExec($"{command} --urls http://127.0.0.1:{port}"));
 info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-info.Environment["DOTNET_GCHeapHardLimit"] = MemoryRule.HeapHardLimitHex(limit);
+info.Environment["DOTNET_GCHeapHardLimit"] = MemoryRule.GcHeapHardLimitHex(limit);
 info.Environment["Logging__LogLevel__Default"] = "Warning";
 if (path is not null)
 {

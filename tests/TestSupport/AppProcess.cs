@@ -122,6 +122,30 @@ public sealed class AppProcess : IAsyncDisposable
         throw new TimeoutException($"{Name} did not answer 200 on {path} within {timeout}:{Environment.NewLine}{Output}");
     }
 
+    /// <summary>Asks the process to stop (SIGTERM), as <c>docker stop</c> or Kubernetes does.</summary>
+    public void Terminate()
+    {
+        if (!_process.HasExited)
+        {
+            ProcessSignals.Terminate(_process.Id);
+        }
+    }
+
+    /// <summary>Waits up to <paramref name="timeout"/> for the process to end; its exit code, or null while it runs.</summary>
+    public async Task<int?> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Kills the process at once (SIGKILL), as a crash or an OOM kill would.</summary>
     public void Kill()
     {

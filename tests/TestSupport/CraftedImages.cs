@@ -46,6 +46,40 @@ public static class CraftedImages
         return ms.ToArray();
     }
 
+    /// <summary>
+    /// A complete, decodable 8-bit RGB PNG of random pixels (none white unless by chance): noise does
+    /// not compress, so the file is about 3 x width x height bytes. For load and benchmark bodies.
+    /// </summary>
+    public static byte[] NoisePng(int width, int height, int seed)
+    {
+        var random = new Random(seed);
+        using var ms = new MemoryStream();
+        ms.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+        var ihdr = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
+        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
+        ihdr[8] = 8;
+        ihdr[9] = 2;
+        WriteChunk(ms, "IHDR", ihdr);
+        using (var raw = new MemoryStream())
+        {
+            using (var z = new ZLibStream(raw, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                var row = new byte[1 + (3 * width)];
+                for (var y = 0; y < height; y++)
+                {
+                    random.NextBytes(row.AsSpan(1));
+                    z.Write(row);
+                }
+            }
+
+            WriteChunk(ms, "IDAT", raw.ToArray());
+        }
+
+        WriteChunk(ms, "IEND", []);
+        return ms.ToArray();
+    }
+
     /// <summary>A baseline JPEG prefix whose SOF0 declares the given size, after <paramref name="appBytes"/> of APP1 padding.</summary>
     public static byte[] JpegHeader(int width, int height, int appBytes = 0)
     {

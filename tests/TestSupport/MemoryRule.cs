@@ -1,23 +1,57 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace ImageGateway.TestSupport;
 
-/// <summary>The one rule that ties a backend's GC heap to its container limit, read from deploy/lib/memory.sh itself.</summary>
+/// <summary>
+/// The memory tie as <c>deploy/lib/memory.sh</c> states it, executed rather than restated, so the
+/// tests follow the script when its constants change.
+/// </summary>
 public static class MemoryRule
 {
-    /// <summary>The <c>DOTNET_GCHeapHardLimit</c> value for a container of <paramref name="limitBytes"/>.</summary>
-    public static string HeapHardLimitHex(long limitBytes)
+    /// <summary>The <c>DOTNET_GCHeapHardLimit</c> value memory.sh derives for a limit of <paramref name="limitBytes"/>.</summary>
+    public static string GcHeapHardLimitHex(long limitBytes)
     {
-        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true };
+        var script = Path.Combine(RepoPaths.Root, "deploy", "lib", "memory.sh");
+        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add("-c");
-        info.ArgumentList.Add($"source '{Path.Combine(RepoPaths.Root, "deploy/lib/memory.sh")}' && gc_heap_hard_limit_hex {limitBytes}");
-        using var bash = Process.Start(info) ?? throw new InvalidOperationException("Could not start bash.");
-        var hex = bash.StandardOutput.ReadToEnd().Trim();
-        if (!bash.WaitForExit(10_000) || bash.ExitCode != 0 || hex.Length == 0)
+        info.ArgumentList.Add("source \"$0\" && gc_heap_hard_limit_hex \"$1\"");
+        info.ArgumentList.Add(script);
+        info.ArgumentList.Add(limitBytes.ToString(CultureInfo.InvariantCulture));
+        using var bash = Process.Start(info)!;
+        var output = bash.StandardOutput.ReadToEnd().Trim();
+        // Hexadecimal digits without 0x: the Native AOT runtime ignores a prefixed value.
+        if (!bash.WaitForExit(10_000) || bash.ExitCode != 0 || output.Length == 0 || !output.All(Uri.IsHexDigit))
         {
-            throw new InvalidOperationException($"deploy/lib/memory.sh gave no heap limit for {limitBytes} bytes.");
+            throw new InvalidOperationException($"{script} gave '{output}' ({bash.StandardError.ReadToEnd()}).");
         }
 
-        return hex;
+        return output;
+    }
+
+    /// <summary>Docker's memory units (<c>50m</c>: b, k, m, g, all powers of 1024).</summary>
+    public static long DockerBytes(string value) => Scaled(value, new()
+    {
+        ["b"] = 1, ["k"] = 1L << 10, ["m"] = 1L << 20, ["g"] = 1L << 30,
+    });
+
+    /// <summary>A Kubernetes memory quantity (<c>50Mi</c>, <c>64M</c>, <c>1Gi</c>, plain bytes).</summary>
+    public static long KubernetesBytes(string value) => Scaled(value, new()
+    {
+        ["Ki"] = 1L << 10, ["Mi"] = 1L << 20, ["Gi"] = 1L << 30,
+        ["k"] = 1000, ["M"] = 1_000_000, ["G"] = 1_000_000_000,
+    });
+
+    private static long Scaled(string value, Dictionary<string, long> units)
+    {
+        foreach (var (suffix, factor) in units.OrderByDescending(u => u.Key.Length))
+        {
+            if (value.EndsWith(suffix, StringComparison.Ordinal))
+            {
+                return long.Parse(value[..^suffix.Length], CultureInfo.InvariantCulture) * factor;
+            }
+        }
+
+        return long.Parse(value, CultureInfo.InvariantCulture);
     }
 }

@@ -53,7 +53,7 @@ public sealed class ColdContainerStressTests(ITestOutputHelper output)
             using var cgroup = MemoryCgroup.TryCreate("backend-stress", ContainerLimit, out var why) ?? throw new InvalidOperationException(why);
             var environment = new Dictionary<string, string>
             {
-                ["DOTNET_GCHeapHardLimit"] = MemoryRule.HeapHardLimitHex(ContainerLimit),
+                ["DOTNET_GCHeapHardLimit"] = MemoryRule.GcHeapHardLimitHex(ContainerLimit),
                 ["Logging__LogLevel__Default"] = "Warning",
             };
             var workload = Workload.Create();

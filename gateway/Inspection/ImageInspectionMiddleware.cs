@@ -1,0 +1,212 @@
+using System.Buffers;
+using System.Globalization;
+using System.IO.Pipelines;
+using ImageGateway.Common.Problems;
+using ImageGateway.Gateway.Observability;
+using ImageGateway.Gateway.Server;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace ImageGateway.Gateway.Inspection;
+
+/// <summary>
+/// Admission for upload routes: refuses an oversized <c>Content-Length</c> or any
+/// <c>Content-Encoding</c> before reading a byte, then peeks at a bounded prefix of the body
+/// without consuming it (<see cref="PipeReader.AdvanceTo(SequencePosition, SequencePosition)"/>),
+/// asks <see cref="UploadInspector"/> and either answers problem+json or lets the request go on
+/// with the body untouched: the forwarder reads the peeked bytes again, then the rest, so the
+/// backend receives exactly what the client sent.
+/// </summary>
+internal sealed class ImageInspectionMiddleware(
+    RequestDelegate next,
+    UploadInspector inspector,
+    IOptions<InspectionOptions> options,
+    GatewayMetrics metrics,
+    ILogger<ImageInspectionMiddleware> logger)
+{
+    /// <summary>Request headers carrying the header facts to the backend, which may use but must not trust them.</summary>
+    public const string FormatHeader = "X-Image-Format";
+    public const string WidthHeader = "X-Image-Width";
+    public const string HeightHeader = "X-Image-Height";
+    private const string FactsHeaderPrefix = "X-Image-";
+
+    private readonly InspectionOptions _options = options.Value;
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (!InspectionExtensions.IsInspectedRoute(context))
+        {
+            return next(context);
+        }
+
+        return InspectAsync(context);
+    }
+
+    private async Task InspectAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (request.Headers.ContentEncoding is { Count: > 0 } encoding
+            && !string.Equals(encoding.ToString().Trim(), "identity", StringComparison.OrdinalIgnoreCase))
+        {
+            await RejectAsync(context, ProblemTypes.UnsupportedEncoding,
+                $"Content-Encoding '{encoding}' is not accepted on uploads; send the image bytes unencoded.", peeked: 0, bodyRead: false);
+            return;
+        }
+
+        if (request.ContentLength > _options.MaxBodyBytes)
+        {
+            // Answered before the body is read, so a client waiting on Expect: 100-continue never uploads.
+            await RejectAsync(context, ProblemTypes.BodyTooLarge,
+                $"The body limit is {_options.MaxBodyBytes} bytes; Content-Length is {request.ContentLength} bytes.", peeked: 0, bodyRead: false);
+            return;
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            // A body without Content-Length is counted by Kestrel as it streams and cut at the limit.
+            bodySize.MaxRequestBodySize = _options.MaxBodyBytes;
+        }
+
+        InspectionVerdict verdict;
+        long peeked;
+        bool whole;
+        try
+        {
+            (verdict, peeked, whole) = await PeekAsync(request.BodyReader, request.ContentLength, context.RequestAborted);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // Kestrel decodes a chunked body ahead of the peek and counts it against the limit.
+            await RejectAsync(context, ProblemTypes.BodyTooLarge,
+                $"The body limit is {_options.MaxBodyBytes} bytes; the streamed body went past it.", peeked: 0, bodyRead: false);
+            return;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away mid-upload; there is nobody to answer.
+            InspectionLog.ClientAborted(logger);
+            return;
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // Malformed framing (bad chunk, short body): Kestrel's status, answered as problem+json by the status-code pages.
+            InspectionLog.MalformedBody(logger, ex.StatusCode, ex.Message);
+            context.Response.CloseConnectionAfterResponse();
+            context.Response.StatusCode = ex.StatusCode;
+            return;
+        }
+
+        if (!verdict.IsAccepted)
+        {
+            await RejectAsync(context, verdict.Problem!, verdict.Detail!, peeked, whole);
+            return;
+        }
+
+        var header = verdict.Header!;
+        SetFactsHeaders(request.Headers, header);
+        context.Features.Set(new InspectedUpload(header, request.ContentLength ?? _options.PeekBytes));
+        metrics.Inspected(header.Format, "accepted", "ok", peeked);
+        InspectionLog.Accepted(logger, header.Format, header.Width, header.Height, peeked);
+        await next(context);
+    }
+
+    /// <summary>
+    /// Reads until the inspector decides or the window is full, consuming nothing: every read
+    /// marks the bytes examined (so the next read waits for more) but leaves them in the pipe.
+    /// </summary>
+    private async Task<(InspectionVerdict Verdict, long Peeked, bool Whole)> PeekAsync(PipeReader reader, long? contentLength, CancellationToken cancellationToken)
+    {
+        byte[]? copy = null;
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync(cancellationToken);
+                var buffer = result.Buffer;
+                var window = buffer.Length > _options.PeekBytes ? buffer.Slice(0, _options.PeekBytes) : buffer;
+                var complete = result.IsCompleted && buffer.Length <= _options.PeekBytes;
+
+                // Most headers sit in the first segment: judge it in place, and copy the window into
+                // one rented buffer only when the header runs past the first segment.
+                var verdict = inspector.Inspect(window.FirstSpan, complete && window.IsSingleSegment, contentLength);
+                if (verdict.IsNeedMoreData && !window.IsSingleSegment)
+                {
+                    if (copy is null || copy.Length < window.Length)
+                    {
+                        if (copy is not null)
+                        {
+                            ArrayPool<byte>.Shared.Return(copy);
+                        }
+
+                        copy = ArrayPool<byte>.Shared.Rent((int)window.Length);
+                    }
+
+                    window.CopyTo(copy);
+                    verdict = inspector.Inspect(copy.AsSpan(0, (int)window.Length), complete, contentLength);
+                }
+
+                if (verdict.IsNeedMoreData)
+                {
+                    reader.AdvanceTo(buffer.Start, buffer.End);
+                    continue;
+                }
+
+                // Nothing consumed and nothing examined: the forwarder's first read returns it all.
+                reader.AdvanceTo(buffer.Start);
+                return (verdict, window.Length, complete);
+            }
+        }
+        finally
+        {
+            if (copy is not null)
+            {
+                ArrayPool<byte>.Shared.Return(copy);
+            }
+        }
+    }
+
+    private async Task RejectAsync(HttpContext context, ProblemType problem, string detail, long peeked, bool bodyRead)
+    {
+        var reason = problem.Type[(problem.Type.LastIndexOf(':') + 1)..];
+        metrics.Inspected(format: null, "rejected", reason, peeked);
+        InspectionLog.Rejected(logger, reason, problem.Status, detail, peeked);
+        if (!bodyRead)
+        {
+            // Close after answering instead of draining the rest of an unread (maybe huge) body.
+            context.Response.CloseConnectionAfterResponse();
+        }
+
+        await ProblemResults.WriteAsync(context, problem, detail);
+    }
+
+    private static void SetFactsHeaders(IHeaderDictionary headers, ImageHeader header)
+    {
+        foreach (var name in headers.Keys.Where(k => k.StartsWith(FactsHeaderPrefix, StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            headers.Remove(name); // never forward a client's claims as the gateway's
+        }
+
+        headers[FormatHeader] = header.Format;
+        headers[WidthHeader] = header.Width.ToString(CultureInfo.InvariantCulture);
+        headers[HeightHeader] = header.Height.ToString(CultureInfo.InvariantCulture);
+    }
+}
+
+internal static partial class InspectionLog
+{
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information,
+        Message = "Upload limits: body {MaxBodyBytes} bytes, peek window {PeekBytes} bytes, {MaxWidth}x{MaxHeight} pixels, {MaxPixels} pixels in all")]
+    public static partial void Limits(ILogger logger, long maxBodyBytes, int peekBytes, int maxWidth, int maxHeight, long maxPixels);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Debug, Message = "Accepted {Format} {Width}x{Height} after peeking {PeekedBytes} bytes")]
+    public static partial void Accepted(ILogger logger, string format, long width, long height, long peekedBytes);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Information, Message = "Rejected upload ({Reason}, {Status}) after peeking {PeekedBytes} bytes: {Detail}")]
+    public static partial void Rejected(ILogger logger, string reason, int status, string detail, long peekedBytes);
+
+    [LoggerMessage(EventId = 204, Level = LogLevel.Debug, Message = "The client went away during the peek")]
+    public static partial void ClientAborted(ILogger logger);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "Upload body malformed ({Status}): {Reason}")]
+    public static partial void MalformedBody(ILogger logger, int status, string reason);
+}

@@ -1,0 +1,58 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace ImageGateway.Gateway.Inspection;
+
+/// <summary>
+/// What the gateway admits, bound from the <c>Inspection</c> section. Defaults equal the backend's
+/// (<c>Counting</c> section) so that nothing the backend would count is refused here.
+/// </summary>
+public sealed class InspectionOptions
+{
+    public const string SectionName = "Inspection";
+
+    /// <summary>Largest request body, in bytes; over it 413 (from Content-Length before reading, else while streaming). Default 32 MiB.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxBodyBytes { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>
+    /// The most bytes read from the start of a body to find the image header. Default 512 KiB: a
+    /// JPEG whose SOF sits behind a few hundred KiB of EXIF/ICC/XMP segments still fits. The peeked
+    /// bytes stay in Kestrel's request buffer, which is sized to hold them.
+    /// </summary>
+    [Range(64, 16 * 1024 * 1024)]
+    public int PeekBytes { get; set; } = 512 * 1024;
+
+    /// <summary>Largest width accepted, in pixels; over it 422. Default 16384.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxWidth { get; set; } = 16_384;
+
+    /// <summary>Largest height accepted, in pixels; over it 422. Default 16384.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxHeight { get; set; } = 16_384;
+
+    /// <summary>Largest width x height accepted; over it 422. Default 40 megapixels.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxPixels { get; set; } = 40_000_000;
+}
+
+/// <summary>Rules that compare fields.</summary>
+internal sealed class InspectionOptionsValidator : IValidateOptions<InspectionOptions>
+{
+    public ValidateOptionsResult Validate(string? name, InspectionOptions options)
+    {
+        if (options.PeekBytes > options.MaxBodyBytes)
+        {
+            return ValidateOptionsResult.Fail(
+                $"{InspectionOptions.SectionName}:{nameof(InspectionOptions.PeekBytes)} ({options.PeekBytes}) must not exceed {InspectionOptions.SectionName}:{nameof(InspectionOptions.MaxBodyBytes)} ({options.MaxBodyBytes}).");
+        }
+
+        if (options.MaxPixels > (long)options.MaxWidth * options.MaxHeight)
+        {
+            return ValidateOptionsResult.Fail(
+                $"{InspectionOptions.SectionName}:{nameof(InspectionOptions.MaxPixels)} ({options.MaxPixels}) exceeds MaxWidth x MaxHeight ({(long)options.MaxWidth * options.MaxHeight}); lower it or raise the sides.");
+        }
+
+        return ValidateOptionsResult.Success;
+    }
+}

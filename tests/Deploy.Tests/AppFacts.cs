@@ -1,0 +1,32 @@
+using System.Xml.Linq;
+using ImageGateway.Common.Hosting;
+using ImageGateway.TestSupport;
+
+namespace ImageGateway.Deploy.Tests;
+
+/// <summary>What the deployment files must agree with, taken from the apps themselves.</summary>
+public static class AppFacts
+{
+    /// <summary>The port both apps listen on in every container (<c>ASPNETCORE_HTTP_PORTS</c>).</summary>
+    public const int ContainerPort = 8080;
+
+    public const string LivePath = "/health/live";
+
+    public const string ReadyPath = "/health/ready";
+
+    /// <summary>The entry assembly of an app (<c>backend</c> or <c>gateway</c>), from its project file.</summary>
+    public static string AssemblyName(string app)
+    {
+        var project = Directory.GetFiles(Path.Combine(RepoPaths.Root, app), "*.csproj").Single();
+        return XDocument.Load(project).Descendants("AssemblyName").Single().Value;
+    }
+
+    /// <summary>The longest an app takes to stop on SIGTERM with its default <c>Shutdown</c> options.</summary>
+    public static TimeSpan DefaultShutdown => new GracefulShutdownOptions().Total;
+
+    /// <summary>The command that makes an app's image probe itself on the ready endpoint.</summary>
+    public static string[] SelfProbe(string app) =>
+        ["dotnet", $"/app/{AssemblyName(app)}.dll", SelfProbeFlag, $"http://127.0.0.1:{ContainerPort}{ReadyPath}"];
+
+    public static string SelfProbeFlag => Common.Hosting.SelfProbe.Flag;
+}

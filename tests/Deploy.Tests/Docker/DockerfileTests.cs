@@ -1,0 +1,113 @@
+using System.Text.RegularExpressions;
+using ImageGateway.TestSupport;
+
+namespace ImageGateway.Deploy.Tests.Docker;
+
+/// <summary>
+/// Reads deploy/docker/Dockerfile instruction by instruction (no engine runs here to build it) and checks
+/// it against the repository and the apps.
+/// </summary>
+public sealed partial class DockerfileTests
+{
+    private static readonly IReadOnlyList<(string Instruction, string Arguments)> Instructions = Parse(File.ReadAllText(DeployFiles.DockerfilePath));
+
+    [Fact]
+    public void RestoreLayer_CopiesOnlyProjectAndBuildFiles_ThatExist_BeforeAnySource()
+    {
+        var firstRestore = Instructions.ToList().FindIndex(i => i.Instruction == "RUN" && i.Arguments.Contains("dotnet restore", StringComparison.Ordinal));
+        Assert.True(firstRestore > 0, "no dotnet restore step");
+        var restoreCopies = Instructions.Take(firstRestore).Where(i => i.Instruction == "COPY").ToList();
+        Assert.NotEmpty(restoreCopies);
+        foreach (var (_, arguments) in restoreCopies)
+        {
+            foreach (var source in arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries)[..^1])
+            {
+                Assert.True(File.Exists(Path.Combine(RepoPaths.Root, source)), $"the restore layer copies {source}, which is not a file in the repository");
+                Assert.Matches(@"(\.csproj|\.props|global\.json|\.editorconfig)$", source);
+            }
+        }
+
+        // Every project the apps build from is in the restore layer, so restore sees the whole graph.
+        foreach (var project in new[] { "common/Common.csproj", "backend/Backend.csproj", "gateway/Gateway.csproj", "Directory.Packages.props", "Directory.Build.props", "global.json" })
+        {
+            Assert.Contains(restoreCopies, c => c.Arguments.Contains(project, StringComparison.Ordinal));
+        }
+    }
+
+    [Theory]
+    [InlineData("backend")]
+    [InlineData("gateway")]
+    public void Target_RunsItsAppOnPort8080AsNonRoot_FromChiseledRuntime_WithAShellFreeHealthCheck(string app)
+    {
+        var stage = Stage(app);
+        var runtime = Stage(stage.Base);
+        Assert.Matches(@"^mcr\.microsoft\.com/dotnet/aspnet:\$\{DOTNET_VERSION\}-[a-z]+-chiseled$", runtime.Base);
+        Assert.Contains(runtime.Body, i => i.Instruction == "USER" && i.Arguments is "$APP_UID" or "app");
+        Assert.DoesNotContain(stage.Body.Concat(runtime.Body), i => i.Instruction == "USER" && i.Arguments is "root" or "0");
+        Assert.Contains(runtime.Body, i => i.Instruction == "EXPOSE" && i.Arguments == AppFacts.ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Contains(runtime.Body, i => i.Instruction == "ENV" && i.Arguments.Contains($"ASPNETCORE_HTTP_PORTS={AppFacts.ContainerPort}", StringComparison.Ordinal));
+
+        var assembly = $"/app/{AppFacts.AssemblyName(app)}.dll";
+        Assert.Contains(stage.Body, i => i.Instruction == "ENTRYPOINT" && i.Arguments == $"[\"dotnet\", \"{assembly}\"]");
+        var healthCheck = Assert.Single(stage.Body, i => i.Instruction == "HEALTHCHECK").Arguments;
+        var exec = "[" + string.Join(", ", AppFacts.SelfProbe(app).Select(a => $"\"{a}\"")) + "]";
+        Assert.EndsWith("CMD " + exec, healthCheck, StringComparison.Ordinal);
+
+        var publish = Stage(CopyFromStage(stage));
+        Assert.Contains(publish.Body, i => i.Instruction == "RUN" && i.Arguments.Contains($"dotnet publish {app}/", StringComparison.Ordinal));
+    }
+
+    private static string CopyFromStage((string Base, List<(string Instruction, string Arguments)> Body) stage) =>
+        CopyFrom().Match(Assert.Single(stage.Body, i => i.Instruction == "COPY").Arguments).Groups[1].Value;
+
+    private static (string Base, List<(string Instruction, string Arguments)> Body) Stage(string name)
+    {
+        string? current = null;
+        string? baseImage = null;
+        var body = new List<(string, string)>();
+        foreach (var (instruction, arguments) in Instructions)
+        {
+            if (instruction == "FROM")
+            {
+                if (current == name)
+                {
+                    break;
+                }
+
+                var parts = arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(p => !p.StartsWith("--", StringComparison.Ordinal)).ToArray();
+                current = parts.Length == 3 ? parts[2] : null;
+                baseImage = parts[0];
+                body.Clear();
+                continue;
+            }
+
+            if (current == name)
+            {
+                body.Add((instruction, arguments));
+            }
+        }
+
+        return current == name ? (baseImage!, body) : throw new Xunit.Sdk.XunitException($"The Dockerfile has no stage '{name}'.");
+    }
+
+    /// <summary>Instructions with continuation lines joined and comments dropped.</summary>
+    private static List<(string, string)> Parse(string dockerfile)
+    {
+        var joined = LineContinuation().Replace(dockerfile, " ");
+        return joined.Split('\n')
+            .Select(l => l.Trim())
+            .Where(l => l.Length > 0 && !l.StartsWith('#'))
+            .Select(l => l.Split(' ', 2))
+            .Select(p => (p[0].ToUpperInvariant(), Whitespace().Replace(p.Length > 1 ? p[1] : "", " ").Trim()))
+            .ToList();
+    }
+
+    [GeneratedRegex(@"\\\r?\n(\s*#[^\n]*\n)*")]
+    private static partial Regex LineContinuation();
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Whitespace();
+
+    [GeneratedRegex(@"--from=(\S+)")]
+    private static partial Regex CopyFrom();
+}

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Net;
+using HdrHistogram;
+
+namespace ImageGateway.Gateway.Benchmarks;
+
+/// <summary>The outcome of one closed-loop load run.</summary>
+internal sealed record LoadResult(long Ok, long Failed, TimeSpan Duration, double P50Ms, double P99Ms, long BytesPerRequest, string FailedStatuses)
+{
+    public double RequestsPerSecond => Ok / Duration.TotalSeconds;
+
+    public double MegabytesPerSecond => RequestsPerSecond * BytesPerRequest / 1e6;
+
+    public override string ToString() =>
+        $"{RequestsPerSecond,8:F1} req/s {MegabytesPerSecond,8:F1} MB/s  p50 {P50Ms,7:F2} ms  p99 {P99Ms,7:F2} ms  ({Ok} ok, {Failed} failed{FailedStatuses})";
+}
+
+/// <summary>
+/// Closed-loop load: <c>concurrency</c> workers each post the same body again and again until the
+/// duration is over; latency per request into an HdrHistogram.
+/// </summary>
+internal static class Load
+{
+    public static async Task<LoadResult> RunAsync(Uri target, byte[] body, int concurrency, TimeSpan duration, TimeSpan warmup, string path = "/count-white-pixels")
+    {
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+        using var client = new HttpClient(handler) { BaseAddress = target, Timeout = TimeSpan.FromSeconds(60) };
+        await LoopAsync(client, path, body, concurrency, warmup, record: false);
+        return await LoopAsync(client, path, body, concurrency, duration, record: true);
+    }
+
+    private static async Task<LoadResult> LoopAsync(HttpClient client, string path, byte[] body, int concurrency, TimeSpan duration, bool record)
+    {
+        var histogram = new LongHistogram(TimeStamp.Minutes(1), 3);
+        long ok = 0;
+        long failed = 0;
+        var statuses = new System.Collections.Concurrent.ConcurrentDictionary<int, int>();
+        var clock = Stopwatch.StartNew();
+        var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            var mine = new LongHistogram(TimeStamp.Minutes(1), 3);
+            while (clock.Elapsed < duration)
+            {
+                var start = Stopwatch.GetTimestamp();
+                using var response = await client.PostAsync(path, new ByteArrayContent(body));
+                await response.Content.ReadAsByteArrayAsync();
+                mine.RecordValue(Stopwatch.GetTimestamp() - start);
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    Interlocked.Increment(ref ok);
+                }
+                else
+                {
+                    Interlocked.Increment(ref failed);
+                    statuses.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
+                }
+            }
+
+            return mine;
+        })).ToList();
+        foreach (var worker in workers)
+        {
+            histogram.Add(await worker);
+        }
+
+        var elapsed = clock.Elapsed;
+        var ticksPerMs = Stopwatch.Frequency / 1000.0;
+        var failedStatuses = statuses.IsEmpty ? string.Empty : ": " + string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Value} x {s.Key}"));
+        return record
+            ? new LoadResult(ok, failed, elapsed, histogram.GetValueAtPercentile(50) / ticksPerMs, histogram.GetValueAtPercentile(99) / ticksPerMs, body.Length, failedStatuses)
+            : new LoadResult(0, 0, elapsed, 0, 0, body.Length, string.Empty);
+    }
+}

@@ -1,0 +1,182 @@
+using System.Globalization;
+using ImageGateway.Gateway.Benchmarks;
+using ImageGateway.TestSupport;
+
+// Gateway benchmark (not a test): the real gateway as a process in front of real backends or
+// in-process sinks, all on loopback. Bounded: about two minutes. From the repository root:
+//   dotnet run -c Release --project tests/Gateway.Benchmarks [-- throughput memory balancing]
+// BENCH_SECONDS sets the length of each measured run (default 3), BENCH_ROUNDS the interleaved
+// rounds of the throughput comparison (default 3), BENCH_UPLOADS the uploads in flight in the
+// memory part (default 32).
+var parts = args.Length > 0 ? args.ToHashSet(StringComparer.OrdinalIgnoreCase) : ["throughput", "memory", "balancing"];
+var configuration = Stack.Configuration(typeof(SinkBackend).Assembly);
+var quiet = new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" };
+var duration = TimeSpan.FromSeconds(double.Parse(Environment.GetEnvironmentVariable("BENCH_SECONDS") ?? "3", CultureInfo.InvariantCulture));
+var rounds = int.Parse(Environment.GetEnvironmentVariable("BENCH_ROUNDS") ?? "3", CultureInfo.InvariantCulture);
+var warmup = TimeSpan.FromSeconds(1);
+var uploadsInFlight = int.Parse(Environment.GetEnvironmentVariable("BENCH_UPLOADS") ?? "32", CultureInfo.InvariantCulture);
+Console.WriteLine($"Gateway benchmark ({configuration}), {Environment.ProcessorCount} cores, {duration.TotalSeconds} s a run after {warmup.TotalSeconds} s warm-up, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+
+if (parts.Contains("throughput"))
+{
+    // 1a. Against the real backend (it decodes and counts): the product's own path. Fair share is
+    // off (one load client). "YARP only" is a second route in the same gateway, /bare/..., with no
+    // inspection and no rate limiting: what the proxy hop itself costs on this machine. (Route
+    // settings go in as environment variables, whose names AppProcess's /bin/sh keeps only without
+    // '-', hence a route named "bare".)
+    var gatewayEnvironment = new Dictionary<string, string>(quiet)
+    {
+        ["Throttling__ClientShare"] = "0",
+        ["ReverseProxy__Routes__bare__ClusterId"] = "backends",
+        ["ReverseProxy__Routes__bare__Match__Path"] = "/bare/count-white-pixels",
+        ["ReverseProxy__Routes__bare__RateLimiterPolicy"] = "Disable",
+        ["ReverseProxy__Routes__bare__Transforms__0__PathRemovePrefix"] = "/bare",
+        ["ReverseProxy__Routes__inspected__ClusterId"] = "backends",
+        ["ReverseProxy__Routes__inspected__Match__Path"] = "/inspected/count-white-pixels",
+        ["ReverseProxy__Routes__inspected__RateLimiterPolicy"] = "Disable",
+        ["ReverseProxy__Routes__inspected__Metadata__ImageInspection"] = "true",
+        ["ReverseProxy__Routes__inspected__Transforms__0__PathRemovePrefix"] = "/inspected",
+    };
+    await using (var backend = await Stack.StartBackendAsync(configuration, "backend", quiet))
+    await using (var gateway = await Stack.StartGatewayAsync(configuration, [backend.BaseAddress], gatewayEnvironment))
+    {
+        Console.WriteLine("Real backend (decodes and counts noise PNGs):");
+        await CompareAsync(backend.BaseAddress, gateway.BaseAddress, "~50 KB (128x128)", CraftedImages.NoisePng(128, 128, 1), 4);
+        await CompareAsync(backend.BaseAddress, gateway.BaseAddress, "~5 MB (1300x1300)", CraftedImages.NoisePng(1300, 1300, 2), 2);
+    }
+
+    // 1b. Against a sink that does no work: the proxy hop alone, an upper bound on its cost.
+    await using (var sink = await SinkBackend.StartAsync())
+    await using (var gateway = await Stack.StartGatewayAsync(configuration, [sink.BaseAddress], gatewayEnvironment))
+    {
+        Console.WriteLine("Null backend (reads the body, answers 200):");
+        await CompareAsync(sink.BaseAddress, gateway.BaseAddress, "~50 KB", Payload(50_000), 8);
+        await CompareAsync(sink.BaseAddress, gateway.BaseAddress, "~5 MB", Payload(5_000_000), 4);
+
+        // Where the gateway's own time goes on small uploads: the same gateway, route by route.
+        var small = Payload(50_000);
+        foreach (var (stage, path) in new[] { ("YARP only", "/bare/count-white-pixels"), ("+ inspection", "/inspected/count-white-pixels"), ("+ decode budget", "/count-white-pixels") })
+        {
+            Console.WriteLine($"    {stage,-16} {await Load.RunAsync(gateway.BaseAddress, small, 8, duration, warmup, path)}");
+        }
+    }
+}
+
+if (parts.Contains("memory"))
+{
+    // 2. Gateway memory with 32 uploads of 16 MiB in flight at once: the sink reads each at
+    // 2 MiB/s, so every upload streams through the gateway for ~8 s. The decode budget is raised
+    // so the limiter admits all 32 (this measures streaming, not throttling).
+    await using var slow = await SinkBackend.StartAsync(readBytesPerSecond: 2 * 1024 * 1024);
+    await using var gateway = await Stack.StartGatewayAsync(configuration, [slow.BaseAddress],
+        new Dictionary<string, string>(quiet)
+        {
+            ["Throttling__DecodeBudgetBytesPerBackend"] = (4L << 30).ToString(CultureInfo.InvariantCulture),
+            ["Throttling__ClientShare"] = "0",
+        });
+    await Load.RunAsync(gateway.BaseAddress, Payload(50_000), 4, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1));
+    var body = Payload(16 * 1024 * 1024);
+    using var client = new HttpClient { BaseAddress = gateway.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+
+    // The first round also pays for the code paths and pools that large streaming uploads need
+    // (JIT, Kestrel's block pool); the second shows what 32 uploads in flight cost in steady state.
+    foreach (var round in new[] { "first round (cold)", "second round" })
+    {
+        for (var wait = 0; wait < 300 && Volatile.Read(ref slow.InFlight) > 0; wait++)
+        {
+            await Task.Delay(100); // the previous round's uploads are still being cancelled
+        }
+
+        await Task.Delay(2000);
+        var idle = RssBytes(gateway.Pid);
+        using var stop = new CancellationTokenSource();
+        var uploads = Enumerable.Range(0, uploadsInFlight).Select(_ => client.PostAsync("/count-white-pixels", new ByteArrayContent(body), stop.Token)).ToList();
+        long peak = 0;
+        var maxInFlight = 0;
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (DateTime.UtcNow < until)
+        {
+            peak = Math.Max(peak, RssBytes(gateway.Pid));
+            maxInFlight = Math.Max(maxInFlight, Volatile.Read(ref slow.InFlight));
+            await Task.Delay(100);
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(uploads.Select(u => u.ContinueWith(_ => { }, TaskScheduler.Default)));
+        Console.WriteLine($"{uploadsInFlight} concurrent 16 MiB uploads, {round} ({maxInFlight} in flight at the backend at once):");
+        Console.WriteLine($"  gateway RSS idle {idle / 1048576.0:F1} MiB, peak {peak / 1048576.0:F1} MiB, growth {(peak - idle) / 1048576.0:F1} MiB (goal < 32 MiB)");
+    }
+}
+
+if (parts.Contains("balancing"))
+{
+    // 3. Load balancing: one fast backend and one that takes 30 ms longer per request.
+    foreach (var policy in new[] { "PowerOfTwoChoices", "LeastRequests" })
+    {
+        await using var fast = await SinkBackend.StartAsync();
+        await using var slow = await SinkBackend.StartAsync(delay: TimeSpan.FromMilliseconds(30));
+        await using var gateway = await Stack.StartGatewayAsync(configuration, [fast.BaseAddress, slow.BaseAddress],
+            new Dictionary<string, string>(quiet)
+            {
+                ["ReverseProxy__Clusters__backends__LoadBalancingPolicy"] = policy,
+                ["Throttling__ClientShare"] = "0",
+            });
+        var result = await Load.RunAsync(gateway.BaseAddress, Payload(50_000), 16, duration, warmup);
+        var share = (double)slow.Requests / (fast.Requests + slow.Requests);
+        Console.WriteLine($"{policy,-18} {result}  slow backend share {share:P0}");
+    }
+}
+
+async Task CompareAsync(Uri direct, Uri gateway, string label, byte[] body, int concurrency)
+{
+    // Interleaved rounds (direct, gateway, YARP only, direct, ...) so that a burst of other work on
+    // a shared machine hits every target alike; each target is reported by its median round.
+    var targets = new (string Name, Uri Target, string Path)[]
+    {
+        ("direct", direct, "/count-white-pixels"),
+        ("gateway", gateway, "/count-white-pixels"),
+        ("YARP only", gateway, "/bare/count-white-pixels"),
+    };
+    var results = targets.ToDictionary(t => t.Name, _ => new List<LoadResult>());
+    for (var round = 0; round < rounds; round++)
+    {
+        foreach (var (name, target, path) in targets)
+        {
+            results[name].Add(await Load.RunAsync(target, body, concurrency, duration, warmup, path));
+        }
+    }
+
+    var median = results.ToDictionary(r => r.Key, r => r.Value.OrderBy(x => x.RequestsPerSecond).ElementAt(r.Value.Count / 2));
+    Console.WriteLine($"  {label} uploads ({body.Length} bytes), {concurrency} concurrent, median of {rounds} rounds:");
+    foreach (var (name, _, _) in targets)
+    {
+        var all = string.Join(" / ", results[name].Select(r => r.RequestsPerSecond.ToString("F0", CultureInfo.InvariantCulture)));
+        Console.WriteLine($"    {name,-10} {median[name]}  [rounds: {all} req/s]");
+    }
+
+    Console.WriteLine($"    gateway/direct throughput {median["gateway"].RequestsPerSecond / median["direct"].RequestsPerSecond:F2} (goal >= 0.85); " +
+        $"YARP only/direct {median["YARP only"].RequestsPerSecond / median["direct"].RequestsPerSecond:F2}; gateway/YARP only {median["gateway"].RequestsPerSecond / median["YARP only"].RequestsPerSecond:F2}");
+}
+
+static byte[] Payload(int size)
+{
+    // A valid 64x64 PNG header, then bytes: the gateway accepts it; the sink does not decode it.
+    var header = CraftedImages.Png(64, 64, rows: 1, withEnd: false);
+    var body = new byte[size];
+    new Random(size).NextBytes(body);
+    header.CopyTo(body, 0);
+    return body;
+}
+
+static long RssBytes(int pid)
+{
+    foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+    {
+        if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+        {
+            return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+        }
+    }
+
+    throw new InvalidOperationException($"No VmRSS for {pid}.");
+}

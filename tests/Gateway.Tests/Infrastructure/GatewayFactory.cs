@@ -1,0 +1,52 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+
+namespace ImageGateway.Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// The real gateway application on real Kestrel (127.0.0.1, a free port), with its cluster pointing
+/// at the given backends and any settings overridden.
+/// </summary>
+public sealed class GatewayFactory : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings;
+
+    public GatewayFactory(IEnumerable<Uri> backends, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
+        var i = 0;
+        foreach (var backend in backends)
+        {
+            _settings[$"ReverseProxy:Clusters:backends:Destinations:backend{++i}:Address"] = backend.ToString();
+        }
+
+        UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+    }
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>Starts a gateway in front of <paramref name="backends"/>.</summary>
+    public static GatewayFactory Start(IEnumerable<Uri> backends, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var factory = new GatewayFactory(backends, settings);
+        factory.StartServer();
+        var address = factory.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        factory.BaseAddress = new Uri(address);
+        return factory;
+    }
+
+    /// <summary>A client for the gateway on loopback, with a bounded timeout.</summary>
+    public HttpClient CreateLoopbackClient(TimeSpan? timeout = null) =>
+        new() { BaseAddress = BaseAddress, Timeout = timeout ?? TimeSpan.FromSeconds(30) };
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(_settings));
+    }
+}

@@ -1,0 +1,78 @@
+using System.Globalization;
+using ImageGateway.Gateway.Tests.Infrastructure;
+using ImageGateway.Gateway.Throttling;
+using ImageGateway.TestSupport;
+
+namespace ImageGateway.Gateway.Tests.Server;
+
+/// <summary>Slowloris clients are cut by Kestrel's limits and give their decode-budget permits back.</summary>
+public sealed class SlowClientTests : IAsyncLifetime
+{
+    private GatewayWithBackend _stack = null!;
+
+    public async Task InitializeAsync() => _stack = await GatewayWithBackend.StartAsync(new Dictionary<string, string?>
+    {
+        ["SlowClients:RequestHeadersTimeout"] = "00:00:01",
+        ["SlowClients:MinRequestBodyBytesPerSecond"] = "1000",
+        ["SlowClients:MinRequestBodyGracePeriod"] = "00:00:02",
+    });
+
+    public async Task DisposeAsync() => await _stack.DisposeAsync();
+
+    [Fact]
+    public async Task Connection_ThatNeverFinishesItsHeaders_IsClosed()
+    {
+        using var socket = await RawHttp.ConnectAsync(_stack.Gateway.BaseAddress);
+        await RawHttp.SendAsync(socket, "POST /count-white-pixels HTTP/1.1\r\nHost: gateway\r\nContent-Type: ima");
+
+        // Closed by the 1 s header timeout, well before this test's own 15 s bound.
+        var answer = await RawHttp.ReadToCloseAsync(socket, TimeSpan.FromSeconds(15));
+
+        Assert.True(answer.Length == 0 || answer.StartsWith("HTTP/1.1 408", StringComparison.Ordinal), answer);
+        Assert.Equal(0, _stack.Backend.Started);
+    }
+
+    [Fact]
+    public async Task Upload_TricklingItsBodyBelowTheMinimumRate_IsCutAndReturnsItsPermits()
+    {
+        var budget = _stack.Gateway.Services.GetRequiredService<DecodeBudget>();
+        var header = CraftedImages.Png(100, 100, rows: 1, withEnd: false);
+        using var socket = await RawHttp.ConnectAsync(_stack.Gateway.BaseAddress);
+        await RawHttp.SendAsync(socket,
+            "POST /count-white-pixels HTTP/1.1\r\nHost: gateway\r\nContent-Type: image/png\r\n" +
+            $"Content-Length: {header.Length + 100_000}\r\n\r\n");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await socket.SendAsync(header, System.Net.Sockets.SocketFlags.None, cts.Token);
+        await _stack.Backend.WaitForInFlightAsync(1, TimeSpan.FromSeconds(10));
+        Assert.True(budget.Statistics.CurrentAvailablePermits < budget.TotalPermits, "the admitted upload holds permits");
+
+        // One byte every 100 ms is 10 B/s, far below the 1000 B/s minimum.
+        var trickle = Task.Run(async () =>
+        {
+            try
+            {
+                for (var i = 0; i < 150; i++)
+                {
+                    await socket.SendAsync(new byte[1], System.Net.Sockets.SocketFlags.None, cts.Token);
+                    await Task.Delay(100, cts.Token);
+                }
+            }
+            catch (Exception ex) when (ex is System.Net.Sockets.SocketException or OperationCanceledException)
+            {
+                // Cut by the gateway, as intended.
+            }
+        });
+
+        await RawHttp.ReadToCloseAsync(socket, TimeSpan.FromSeconds(15));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (budget.Statistics.CurrentAvailablePermits < budget.TotalPermits && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(budget.TotalPermits, budget.Statistics.CurrentAvailablePermits);
+        Assert.Empty(_stack.Backend.Received);
+        await cts.CancelAsync();
+        await trickle.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+}
