@@ -26,6 +26,7 @@ internal sealed class MemoryReadinessCheck(MemoryBudget budget, ContainerMemory 
             ["gc_heap_hard_limit_bytes"] = budget.GcHeapLimitBytes,
             ["gc_heap_hard_limit_explicit"] = budget.GcHeapLimitExplicit,
             ["gc_conserve_memory"] = GC.GetConfigurationVariables().TryGetValue("GCConserveMem", out var conserve) ? conserve : "unknown",
+            ["gc_gen0_size"] = GC.GetConfigurationVariables().TryGetValue("GCgen0size", out var gen0) ? gen0 : "default",
             ["decode_budget_bytes"] = budget.DecodeBudgetBytes,
             ["budget_in_use_bytes"] = admission.BytesInUse,
             ["queued_bytes"] = admission.BytesQueued,

@@ -173,8 +173,8 @@ public sealed class ColdContainerStressTests(ITestOutputHelper output)
 
     private static class Workload
     {
-        private const int LargestPngWidth = 2000;
-        private const int LargestPngHeight = 1500;
+        private const int LargestPngWidth = 1792;
+        private const int LargestPngHeight = 1344;
 
         public static IReadOnlyList<Item> Create()
         {
@@ -187,8 +187,8 @@ public sealed class ColdContainerStressTests(ITestOutputHelper output)
 
             // The largest opaque images a cold 50 MiB backend admits (docs/backend.md), and the next tier.
             Generated("largest png", GeneratedKind.PngRgb, LargestPngWidth, LargestPngHeight);
-            Generated("largest jpeg", GeneratedKind.JpegBaseline420, 2304, 1728);
-            Generated("progressive", GeneratedKind.JpegProgressive, 1440, 1080);
+            Generated("largest jpeg", GeneratedKind.JpegBaseline420, 2000, 1500);
+            Generated("progressive", GeneratedKind.JpegProgressive, 1200, 900);
             Generated("medium", GeneratedKind.PngRgba, 1024, 768);
             Generated("medium", GeneratedKind.WebpLossy, 1024, 768);
             Generated("medium", GeneratedKind.Gif, 800, 600);

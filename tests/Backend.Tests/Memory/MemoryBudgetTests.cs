@@ -10,10 +10,10 @@ public sealed class MemoryBudgetTests
     [Fact]
     public void Derive_FiftyMiBContainerRule_LeavesHeapLimitMinusReserve()
     {
-        // deploy/lib/memory.sh gives a 50 MiB container a 29 MiB heap; 12 MiB is reserved by default.
+        // deploy/lib/memory.sh gives a 50 MiB container a 29 MiB heap; 15 MiB is reserved by default.
         var budget = MemoryBudget.Derive(NoCgroup, 29 * MiB, gcHeapLimitExplicit: true, new MemoryOptions());
 
-        Assert.Equal(17 * MiB, budget.DecodeBudgetBytes);
+        Assert.Equal(14 * MiB, budget.DecodeBudgetBytes);
     }
 
     [Fact]
@@ -28,7 +28,7 @@ public sealed class MemoryBudgetTests
     public void Derive_ConfiguredBudgetAboveDerived_FailsNamingTheKey()
     {
         var ex = Assert.Throws<InvalidOperationException>(() =>
-            MemoryBudget.Derive(NoCgroup, 29 * MiB, true, new MemoryOptions { DecodeBudgetBytes = 18 * MiB }));
+            MemoryBudget.Derive(NoCgroup, 29 * MiB, true, new MemoryOptions { DecodeBudgetBytes = 15 * MiB }));
 
         Assert.Contains("Memory:DecodeBudgetBytes", ex.Message, StringComparison.Ordinal);
     }
@@ -36,7 +36,7 @@ public sealed class MemoryBudgetTests
     [Fact]
     public void Derive_HeapTooSmallForAnyBudget_FailsNamingTheHeapLimit()
     {
-        var ex = Assert.Throws<InvalidOperationException>(() => MemoryBudget.Derive(NoCgroup, 15 * MiB, true, new MemoryOptions()));
+        var ex = Assert.Throws<InvalidOperationException>(() => MemoryBudget.Derive(NoCgroup, 18 * MiB, true, new MemoryOptions()));
 
         Assert.Contains("DOTNET_GCHeapHardLimit", ex.Message, StringComparison.Ordinal);
     }
