@@ -1,5 +1,8 @@
+using ImageGateway.Backend.Admission;
 using ImageGateway.Backend.Counting;
 using ImageGateway.Backend.Health;
+using ImageGateway.Backend.Memory;
+using ImageGateway.Backend.Metrics;
 using ImageGateway.Common.Hosting;
 
 SelfProbe.ExitIfRequested(args);
@@ -7,7 +10,10 @@ SelfProbe.ExitIfRequested(args);
 var builder = WebApplication.CreateSlimBuilder(args);
 
 builder.Services.AddProblemDetails();
+builder.AddContainerMemory();
+builder.AddDecodeAdmission();
 builder.AddCounting();
+builder.AddBackendMetrics();
 builder.AddBackendHealth();
 builder.AddGracefulShutdown(HealthExtensions.ReadyTag);
 
@@ -17,6 +23,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapCounting();
 app.MapBackendHealth();
+app.MapBackendMetrics();
 
 app.Run();
 

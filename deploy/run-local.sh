@@ -63,12 +63,20 @@ mkdir -p "$run_dir/logs"
 source "$root/deploy/lib/memory.sh"
 source "$root/deploy/lib/cgroup.sh"
 
+# Backends run Native AOT, the form that serves in a cold 50 MiB container (docs/backend.md); where it
+# cannot be published (no clang), they fall back to the JIT build, with a warning.
+backend_native="$root/backend/bin/native/ImageGateway.Backend"
+backend_dll="$root/backend/bin/$configuration/net10.0/ImageGateway.Backend.dll"
 if (( build )); then
-  echo "run-local: building (Release)..."
-  dotnet build "$root/backend/Backend.csproj" -c "$configuration" -nologo -v quiet -clp:ErrorsOnly
+  echo "run-local: building (Release; backend Native AOT)..."
+  if ! "$root/backend/publish-native.sh" >/dev/null; then
+    rm -f "$backend_native"
+    echo "run-local: WARNING: the backend could not be published Native AOT; running its JIT build, which thrashes in small cgroups" >&2
+    dotnet build "$root/backend/Backend.csproj" -c "$configuration" -nologo -v quiet -clp:ErrorsOnly
+  fi
   dotnet build "$root/gateway/Gateway.csproj" -c "$configuration" -nologo -v quiet -clp:ErrorsOnly
 fi
-backend_dll="$root/backend/bin/$configuration/net10.0/ImageGateway.Backend.dll"
+if [[ -x "$backend_native" ]]; then backend_cmd=("$backend_native"); else backend_cmd=(dotnet "$backend_dll"); fi
 gateway_dll="$root/gateway/bin/$configuration/net10.0/ImageGateway.Gateway.dll"
 
 pids=()
@@ -133,7 +141,7 @@ for i in $(seq 1 "$backends"); do
     cg=$(cgroup_create "image-gateway-$name-$$" "$memory_bytes")
     cgroups+=("$cg")
   fi
-  cgroup_exec "$cg" env "${env_vars[@]}" dotnet "$backend_dll" --contentRoot "$(dirname "$backend_dll")" --urls "http://127.0.0.1:$bport" >"$run_dir/logs/$name.log" 2>&1 &
+  cgroup_exec "$cg" env "${env_vars[@]}" "${backend_cmd[@]}" --contentRoot "$(dirname "${backend_cmd[-1]}")" --urls "http://127.0.0.1:$bport" >"$run_dir/logs/$name.log" 2>&1 &
   pid=$!
   pids+=("$pid")
   state+=("BACKEND_${i}_URL=http://127.0.0.1:$bport" "BACKEND_${i}_PID=$pid" "BACKEND_${i}_CGROUP=$cg")

@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using ImageGateway.Backend.Admission;
+using ImageGateway.Backend.Metrics;
 using ImageGateway.Common.Problems;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -9,9 +12,6 @@ namespace ImageGateway.Backend.Counting;
 public static class CountingApi
 {
     public const string Route = "/count-white-pixels";
-
-    /// <summary>How long an overloaded client is asked to wait before retrying.</summary>
-    private static readonly TimeSpan OverloadedRetryAfter = TimeSpan.FromSeconds(1);
 
     public static IEndpointRouteBuilder MapCounting(this IEndpointRouteBuilder endpoints)
     {
@@ -29,11 +29,12 @@ public static class CountingApi
     private static async Task<Results<Ok<CountResult>, ProblemHttpResult>> CountAsync(
         HttpContext context,
         ImageCounter counter,
+        DecodeAdmission admission,
+        BackendMetrics metrics,
         IOptions<CountingOptions> options,
         ILogger<ImageCounter> logger,
         CancellationToken cancellationToken)
     {
-        var limits = options.Value;
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
         {
             // The endpoint enforces the limit itself, with a problem+json answer.
@@ -42,29 +43,58 @@ public static class CountingApi
 
         if (context.Request.Headers.ContentEncoding is { Count: > 0 } encoding && !IsIdentity(encoding.ToString()))
         {
-            CountingLog.Rejected(logger, ProblemTypes.UnsupportedEncoding.Type, encoding.ToString());
-            return ProblemResults.Result(ProblemTypes.UnsupportedEncoding,
+            return Rejected(metrics, logger, ProblemTypes.UnsupportedEncoding,
                 $"Content-Encoding '{encoding}' is not accepted; send the image bytes unencoded.");
         }
 
+        // A body can never be larger than the decode budget it must fit in.
+        var maxBodyBytes = Math.Min(options.Value.MaxBodyBytes, admission.BudgetBytes);
+        using var reservation = admission.Begin();
         try
         {
-            using var body = await RequestBody.ReadAsync(context.Request.BodyReader, context.Request.ContentLength, limits.MaxBodyBytes, cancellationToken);
-            var result = counter.Count(body.Memory, cancellationToken);
+            var body = await RequestBody.ReadAsync(context.Request.BodyReader, context.Request.ContentLength, maxBodyBytes, reservation, cancellationToken);
+            var facts = counter.Identify(body.Memory);
+            await reservation.AddAsync(DecodeCostEstimator.Estimate(facts), $"decoding this {facts.Width}x{facts.Height} {facts.Format} image", cancellationToken);
+            var started = Stopwatch.GetTimestamp();
+            var result = counter.Count(body.Memory, facts, cancellationToken);
+            metrics.Decoded(result.Format, Stopwatch.GetElapsedTime(started));
+            metrics.Answered("counted", "ok");
             CountingLog.Counted(logger, result.Format, result.Width, result.Height, result.WhitePixelCount);
             return TypedResults.Ok(result);
         }
         catch (ImageRejectedException ex)
         {
-            CountingLog.Rejected(logger, ex.Problem.Type, ex.Message);
-            return ProblemResults.Result(ex.Problem, ex.Message);
+            return Rejected(metrics, logger, ex.Problem, ex.Message);
+        }
+        catch (AdmissionRefusedException ex) when (ex.Refusal == AdmissionRefusal.NeverFits)
+        {
+            return Rejected(metrics, logger, ProblemTypes.ImageTooLarge, ex.Message);
+        }
+        catch (AdmissionRefusedException ex)
+        {
+            CountingLog.Overloaded(logger, ex.Refusal, ex.Message);
+            return Overloaded(context, admission, metrics, ex.Refusal == AdmissionRefusal.QueueFull ? "queue-full" : "queue-timeout", ex.Message);
         }
         catch (OutOfMemoryException)
         {
-            CountingLog.OutOfMemory(logger);
-            ProblemResults.SetRetryAfter(context.Response, OverloadedRetryAfter);
-            return ProblemResults.Result(ProblemTypes.Overloaded, "The backend has no memory for this image right now; retry shortly.");
+            var gc = GC.GetGCMemoryInfo();
+            CountingLog.OutOfMemory(logger, reservation.Bytes, admission.BytesInUse, gc.HeapSizeBytes, gc.FragmentedBytes, gc.TotalCommittedBytes, gc.TotalAvailableMemoryBytes);
+            return Overloaded(context, admission, metrics, "out-of-memory", "The backend has no memory for this image right now; retry shortly.");
         }
+    }
+
+    private static ProblemHttpResult Rejected(BackendMetrics metrics, ILogger logger, ProblemType problem, string detail)
+    {
+        CountingLog.Rejected(logger, problem.Type, detail);
+        metrics.Answered("rejected", problem.Type[(problem.Type.LastIndexOf(':') + 1)..]);
+        return ProblemResults.Result(problem, detail);
+    }
+
+    private static ProblemHttpResult Overloaded(HttpContext context, DecodeAdmission admission, BackendMetrics metrics, string reason, string detail)
+    {
+        metrics.Answered("overloaded", reason);
+        ProblemResults.SetRetryAfter(context.Response, admission.RetryAfter);
+        return ProblemResults.Result(ProblemTypes.Overloaded, detail);
     }
 
     private static bool IsIdentity(string encoding) =>
@@ -79,6 +109,10 @@ internal static partial class CountingLog
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Rejected upload as {ProblemType}: {Detail}")]
     public static partial void Rejected(ILogger logger, string problemType, string detail);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Out of memory while decoding; answered 503")]
-    public static partial void OutOfMemory(ILogger logger);
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning,
+        Message = "Out of memory while decoding (this request reserved {ReservedBytes} bytes, all requests {BudgetInUseBytes}; GC heap {HeapSizeBytes} bytes of which {FragmentedBytes} free, committed {CommittedBytes} of {HeapLimitBytes}); answered 503")]
+    public static partial void OutOfMemory(ILogger logger, long reservedBytes, long budgetInUseBytes, long heapSizeBytes, long fragmentedBytes, long committedBytes, long heapLimitBytes);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Not admitted ({Refusal}); answered 503: {Detail}")]
+    public static partial void Overloaded(ILogger logger, AdmissionRefusal refusal, string detail);
 }

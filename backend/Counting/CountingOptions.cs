@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace ImageGateway.Backend.Counting;
 
@@ -23,3 +24,7 @@ public sealed class CountingOptions
     [Range(1, long.MaxValue)]
     public long MaxPixels { get; set; } = 40_000_000;
 }
+
+/// <summary>Source-generated validation of <see cref="CountingOptions"/> (no reflection, so it works under Native AOT).</summary>
+[OptionsValidator]
+public sealed partial class CountingOptionsValidator : IValidateOptions<CountingOptions>;

@@ -1,16 +1,22 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using ImageGateway.Backend.Admission;
 using ImageGateway.Common.Problems;
 
 namespace ImageGateway.Backend.Counting;
 
 /// <summary>
-/// A request body read whole into one buffer rented from the shared pool, returned on dispose.
-/// Decoders need random access, so the body is held; the byte limit bounds what that costs.
+/// A request body read whole into one array. Decoders need random access, so the body is held; its
+/// bytes are reserved from the decode budget before they are read (the Content-Length at once, or
+/// each growth of the buffer when the length is not announced), so bodies and decodes share one
+/// account. The array is a plain GC array sized to the body, not a pooled one: a pool would keep
+/// the memory after the request, outside the budget, in a heap of a few tens of MiB.
 /// </summary>
-public sealed class RequestBody : IDisposable
+public sealed class RequestBody
 {
-    private byte[]? _buffer;
+    private const int InitialUnknownLengthBytes = 64 * 1024;
+
+    private readonly byte[] _buffer;
 
     private RequestBody(byte[] buffer, int length)
     {
@@ -20,13 +26,15 @@ public sealed class RequestBody : IDisposable
 
     public int Length { get; }
 
-    public ReadOnlyMemory<byte> Memory =>
-        _buffer is null ? throw new ObjectDisposedException(nameof(RequestBody)) : _buffer.AsMemory(0, Length);
+    public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, Length);
 
     /// <summary>Reads the whole body, refusing it as soon as it is known to be over <paramref name="maxBytes"/>.</summary>
     /// <exception cref="ImageRejectedException">Empty (400) or over the limit (413).</exception>
-    public static async Task<RequestBody> ReadAsync(PipeReader reader, long? contentLength, long maxBytes, CancellationToken cancellationToken)
+    /// <exception cref="AdmissionRefusedException">No room in the budget for the body now.</exception>
+    public static async Task<RequestBody> ReadAsync(PipeReader reader, long? contentLength, long maxBytes, DecodeAdmission.Reservation reservation, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(reservation);
         if (contentLength > maxBytes)
         {
             throw TooLarge(maxBytes, $"Content-Length is {contentLength} bytes");
@@ -37,58 +45,39 @@ public sealed class RequestBody : IDisposable
             throw Empty();
         }
 
-        var initial = (int)Math.Min(contentLength ?? 64 * 1024, maxBytes);
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initial, 1));
+        var capacity = (int)(contentLength ?? Math.Min(InitialUnknownLengthBytes, maxBytes));
+        await reservation.AddAsync(capacity, "the request body", cancellationToken);
+        var buffer = GC.AllocateUninitializedArray<byte>(capacity);
         var length = 0;
-        try
+        while (true)
         {
-            while (true)
+            var result = await reader.ReadAsync(cancellationToken);
+            var data = result.Buffer;
+            if (length + data.Length > maxBytes)
             {
-                var result = await reader.ReadAsync(cancellationToken);
-                var data = result.Buffer;
-                if (length + data.Length > maxBytes)
-                {
-                    throw TooLarge(maxBytes, $"the body is more than {maxBytes} bytes");
-                }
-
-                if (length + data.Length > buffer.Length)
-                {
-                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(maxBytes, Math.Max(buffer.Length * 2L, length + data.Length)));
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
-
-                data.CopyTo(buffer.AsSpan(length));
-                length += (int)data.Length;
-                reader.AdvanceTo(data.End);
-                if (result.IsCompleted)
-                {
-                    break;
-                }
+                throw TooLarge(maxBytes, $"the body is more than {maxBytes} bytes");
             }
 
-            if (length == 0)
+            if (length + data.Length > buffer.Length)
             {
-                throw Empty();
+                // Only without a Content-Length (Kestrel holds a body to its announced length).
+                var larger = (int)Math.Min(maxBytes, Math.Max(buffer.Length * 2L, length + data.Length));
+                await reservation.AddAsync(larger, "the request body", cancellationToken);
+                var grown = GC.AllocateUninitializedArray<byte>(larger);
+                buffer.AsSpan(0, length).CopyTo(grown);
+                buffer = grown;
             }
 
-            return new RequestBody(buffer, length);
+            data.CopyTo(buffer.AsSpan(length));
+            length += (int)data.Length;
+            reader.AdvanceTo(data.End);
+            if (result.IsCompleted)
+            {
+                break;
+            }
         }
-        catch
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            throw;
-        }
-    }
 
-    public void Dispose()
-    {
-        if (_buffer is { } buffer)
-        {
-            _buffer = null;
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        return length == 0 ? throw Empty() : new RequestBody(buffer, length);
     }
 
     private static ImageRejectedException TooLarge(long maxBytes, string seen) =>

@@ -12,7 +12,8 @@ public static class HealthExtensions
     public static IHostApplicationBuilder AddBackendHealth(this IHostApplicationBuilder builder)
     {
         builder.Services.AddHealthChecks()
-            .AddCheck("self", () => HealthCheckResult.Healthy("The process serves requests."), [LiveTag]);
+            .AddCheck("self", () => HealthCheckResult.Healthy("The process serves requests."), [LiveTag])
+            .AddCheck<MemoryReadinessCheck>("memory", tags: [ReadyTag]);
         return builder;
     }
 
@@ -32,18 +33,49 @@ public static class HealthExtensions
         return endpoints;
     }
 
-    private static Task WriteJsonAsync(HttpContext context, HealthReport report)
+    /// <summary>
+    /// <c>{"status":..., "checks":{name:{"status","description","data":{...}}}}</c>, written with a
+    /// <see cref="Utf8JsonWriter"/> (no reflection: the backend is published Native AOT).
+    /// </summary>
+    private static async Task WriteJsonAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json; charset=utf-8";
-        var body = new
+        await using var json = new Utf8JsonWriter(context.Response.Body);
+        json.WriteStartObject();
+        json.WriteString("status", report.Status.ToString());
+        json.WriteStartObject("checks");
+        foreach (var (name, entry) in report.Entries)
         {
-            status = report.Status.ToString(),
-            checks = report.Entries.ToDictionary(
-                e => e.Key,
-                e => new { status = e.Value.Status.ToString(), description = e.Value.Description, data = e.Value.Data }),
-        };
-        return context.Response.WriteAsync(JsonSerializer.Serialize(body, JsonOptions));
-    }
+            json.WriteStartObject(name);
+            json.WriteString("status", entry.Status.ToString());
+            json.WriteString("description", entry.Description);
+            json.WriteStartObject("data");
+            foreach (var (key, value) in entry.Data)
+            {
+                json.WritePropertyName(key);
+                switch (value)
+                {
+                    case long number:
+                        json.WriteNumberValue(number);
+                        break;
+                    case int number:
+                        json.WriteNumberValue(number);
+                        break;
+                    case bool flag:
+                        json.WriteBooleanValue(flag);
+                        break;
+                    default:
+                        json.WriteStringValue(value?.ToString());
+                        break;
+                }
+            }
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        json.WriteEndObject();
+        json.WriteEndObject();
+        await json.FlushAsync(context.RequestAborted);
+    }
 }

@@ -14,10 +14,8 @@ public static class GracefulShutdownExtensions
     public static IHostApplicationBuilder AddGracefulShutdown(this IHostApplicationBuilder builder, string readyTag)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddOptions<GracefulShutdownOptions>()
-            .Bind(builder.Configuration.GetSection(GracefulShutdownOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.Services.AddOptionsWithValidateOnStart<GracefulShutdownOptions, GracefulShutdownOptionsValidator>()
+            .Bind(builder.Configuration.GetSection(GracefulShutdownOptions.SectionName));
         builder.Services.AddOptions<HostOptions>()
             .Configure<IOptions<GracefulShutdownOptions>>((host, shutdown) => host.ShutdownTimeout = shutdown.Value.Total);
 

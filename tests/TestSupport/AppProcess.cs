@@ -34,7 +34,7 @@ public sealed class AppProcess : IAsyncDisposable
     public string Output => string.Join(Environment.NewLine, _output.TakeLast(60));
 
     /// <summary>
-    /// Starts <paramref name="assemblyPath"/> with <c>dotnet</c> on <paramref name="port"/> and waits until
+    /// Starts <paramref name="assemblyPath"/> (with <c>dotnet</c> when it is a .dll) on <paramref name="port"/> and waits until
     /// <paramref name="readyPath"/> answers 200.
     /// </summary>
     public static async Task<AppProcess> StartAsync(
@@ -47,7 +47,10 @@ public sealed class AppProcess : IAsyncDisposable
         TimeSpan? timeout = null)
     {
         var url = $"http://127.0.0.1:{port}";
-        var command = $"dotnet '{assemblyPath}' --urls {url}";
+        // A .dll runs on the shared runtime; anything else is a native executable (the AOT backend).
+        var command = assemblyPath.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
+            ? $"dotnet '{assemblyPath}' --urls {url}"
+            : $"'{assemblyPath}' --urls {url}";
         var info = new ProcessStartInfo("/bin/sh")
         {
             RedirectStandardOutput = true,

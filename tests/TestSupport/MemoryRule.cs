@@ -20,7 +20,8 @@ public static class MemoryRule
         info.ArgumentList.Add(limitBytes.ToString(CultureInfo.InvariantCulture));
         using var bash = Process.Start(info)!;
         var output = bash.StandardOutput.ReadToEnd().Trim();
-        if (!bash.WaitForExit(10_000) || bash.ExitCode != 0 || !output.StartsWith("0x", StringComparison.Ordinal))
+        // Hexadecimal digits without 0x: the Native AOT runtime ignores a prefixed value.
+        if (!bash.WaitForExit(10_000) || bash.ExitCode != 0 || output.Length == 0 || !output.All(Uri.IsHexDigit))
         {
             throw new InvalidOperationException($"{script} gave '{output}' ({bash.StandardError.ReadToEnd()}).");
         }

@@ -1,0 +1,13 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Mvc;
+
+namespace ImageGateway.Backend.Counting;
+
+/// <summary>
+/// Source-generated JSON for everything the counting endpoint writes: the backend is published
+/// Native AOT (docs/backend.md), where reflection-based serialization is not available.
+/// </summary>
+[JsonSerializable(typeof(CountResult))]
+[JsonSerializable(typeof(ProblemDetails))]
+[JsonSerializable(typeof(HttpValidationProblemDetails))]
+internal sealed partial class CountingJsonContext : JsonSerializerContext;

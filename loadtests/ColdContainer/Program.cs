@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using ImageGateway.TestSupport;
+
+// Starts the backend in a fresh memory cgroup with its files evicted from the page cache, as a new
+// container would, then posts ever larger images of each kind, one at a time, and reports the
+// answer, the time and the cgroup's figures. Stops a kind at its first non-200 answer.
+//
+//   dotnet run -c Release --project loadtests/ColdContainer -- FORM DIR [LIMIT_MIB] [ENV=VALUE...]
+//
+// FORM is "jit" (DIR: the framework-dependent build output; run with a private copy of the runtime)
+// or "native" (DIR: a self-contained publish, ReadyToRun or Native AOT; run its apphost).
+// Needs root and cgroup v1. The GC heap hard limit comes from deploy/lib/memory.sh, as in run-local.
+if (args.Length < 2)
+{
+    Console.Error.WriteLine("usage: FORM(jit|native) DIR [LIMIT_MIB] [ENV=VALUE...]");
+    return 2;
+}
+
+var form = args[0];
+var source = Path.GetFullPath(args[1]);
+var limitMiB = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 50;
+var extraEnvironment = args.Skip(3).Select(a => a.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+var limit = limitMiB * 1024L * 1024;
+
+var work = Directory.CreateTempSubdirectory("cold-container-").FullName;
+string command;
+string? path = null;
+if (form == "jit")
+{
+    var app = ColdFiles.PrivateRuntime(source, work);
+    command = $"dotnet '{Path.Combine(app, "ImageGateway.Backend.dll")}'";
+    path = work;
+}
+else
+{
+    ColdFiles.CopyDirectory(source, work);
+    command = $"'{Path.Combine(work, "ImageGateway.Backend")}'";
+}
+
+var evicted = ColdFiles.Evict(work);
+using var cgroup = MemoryCgroup.TryCreate("cold-container", limit, out var whyNot) ?? throw new InvalidOperationException(whyNot);
+var port = FreePort.Get();
+var info = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true };
+info.ArgumentList.Add("-c");
+info.ArgumentList.Add(cgroup.JoinAndExec($"{command} --urls http://127.0.0.1:{port}"));
+info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+info.Environment["DOTNET_GCHeapHardLimit"] = MemoryRule.GcHeapHardLimitHex(limit);
+info.Environment["Logging__LogLevel__Default"] = "Warning";
+if (path is not null)
+{
+    info.Environment["PATH"] = path + ":" + Environment.GetEnvironmentVariable("PATH");
+}
+
+foreach (var (key, value) in extraEnvironment)
+{
+    info.Environment[key] = value;
+}
+
+Console.WriteLine($"form {form} from {source}: {evicted / 1048576.0:0.0} MiB of files evicted; cgroup {limitMiB} MiB; DOTNET_GCHeapHardLimit={info.Environment["DOTNET_GCHeapHardLimit"]} {string.Join(' ', extraEnvironment.Select(e => e.Key + "=" + e.Value))}");
+using var process = Process.Start(info)!;
+process.OutputDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) Console.WriteLine("  | " + e.Data); };
+process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) Console.WriteLine("  | " + e.Data); };
+process.BeginOutputReadLine();
+process.BeginErrorReadLine();
+using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+try
+{
+    var started = Stopwatch.StartNew();
+    while (true)
+    {
+        try
+        {
+            using var ready = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
+            if (ready.IsSuccessStatusCode)
+            {
+                break;
+            }
+        }
+        catch (HttpRequestException)
+        {
+        }
+
+        if (process.HasExited || started.Elapsed > TimeSpan.FromSeconds(60))
+        {
+            throw new InvalidOperationException("the backend did not become ready");
+        }
+
+        await Task.Delay(50);
+    }
+
+    Console.WriteLine($"ready after {started.Elapsed.TotalSeconds:0.00} s; idle: {Usage(cgroup)}");
+    foreach (var kind in new[] { GeneratedKind.PngRgb, GeneratedKind.JpegBaseline420, GeneratedKind.JpegProgressive })
+    {
+        foreach (var megapixels in new[] { 1.0, 2, 3, 4, 5, 6, 7, 8 })
+        {
+            var width = (int)Math.Round(Math.Sqrt(megapixels * 1e6 * 4 / 3) / 16) * 16;
+            var height = width * 3 / 4;
+            var (bytes, white) = GeneratedImages.Create(kind, width, height);
+            var timer = Stopwatch.StartNew();
+            string answer;
+            try
+            {
+                using var response = await client.PostAsync(new Uri("/count-white-pixels", UriKind.Relative), new ByteArrayContent(bytes));
+                var body = await response.Content.ReadAsStringAsync();
+                answer = response.StatusCode == HttpStatusCode.OK
+                    ? (body.Contains($"\"white_pixel_count\":{white},", StringComparison.Ordinal) ? "200 right" : "200 WRONG " + body)
+                    : $"{(int)response.StatusCode} {body[..Math.Min(160, body.Length)]}";
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                answer = "no answer: " + ex.Message;
+            }
+
+            Console.WriteLine($"{kind,-16} {width}x{height} ({width * (long)height / 1e6:0.0} Mpx, body {bytes.Length / 1048576.0:0.0} MiB): {answer} in {timer.Elapsed.TotalSeconds:0.00} s; {Usage(cgroup)}; oom_kill {cgroup.OomKills}; alive {!process.HasExited}");
+            if (!answer.StartsWith("200", StringComparison.Ordinal) || process.HasExited)
+            {
+                break;
+            }
+        }
+    }
+}
+finally
+{
+    if (!process.HasExited)
+    {
+        process.Kill(entireProcessTree: true);
+    }
+
+    await process.WaitForExitAsync();
+    Directory.Delete(work, recursive: true);
+}
+
+return 0;
+
+static string Usage(MemoryCgroup cgroup)
+{
+    var stat = File.ReadAllLines(Path.Combine(cgroup.Path, "memory.stat")).Select(l => l.Split(' ')).ToDictionary(p => p[0], p => long.Parse(p[1], CultureInfo.InvariantCulture));
+    return $"usage {cgroup.UsageBytes / 1048576.0:0.0} MiB (rss {stat["rss"] / 1048576.0:0.0}, cache {stat["cache"] / 1048576.0:0.0}, mapped {stat["mapped_file"] / 1048576.0:0.0}), max {cgroup.MaxUsageBytes / 1048576.0:0.0}, pgmajfault {stat["pgmajfault"]}";
+}
