@@ -1,10 +1,9 @@
 using System.Diagnostics;
-using ImageGateway.TestSupport;
 
-namespace ImageGateway.Backend.StressTests.Memory;
+namespace ImageGateway.TestSupport;
 
 /// <summary>The backend in the form it runs in production: published Native AOT by backend/publish-native.sh.</summary>
-internal static class NativeBackend
+public static class NativeBackend
 {
     /// <summary>Publishes (incrementally) and returns the executable, or null with the reason it cannot be made here.</summary>
     public static async Task<(string? Executable, string? WhyNot)> PublishAsync(TimeSpan timeout)
