@@ -81,6 +81,12 @@ public sealed class ImageCounter
                 $"The gif's first frame is {frame.Width}x{frame.Height}; the limit is {_options.MaxWidth}x{_options.MaxHeight} and {_options.MaxPixels} pixels.");
         }
 
+        // After the limits, so an over-large header is reported as such even when its data is cut.
+        if (TruncationCheck.Find(name, image.Span) is { } truncated)
+        {
+            throw new ImageRejectedException(ProblemTypes.CorruptImage, truncated);
+        }
+
         return new ImageFacts(name, info.Width, info.Height, ChoosePixel(format, info, image.Span, jpeg))
         {
             Jpeg = jpeg,

@@ -69,9 +69,36 @@ public sealed class CorpusThroughGatewayTests(StackFixture fixture)
         }
     }
 
-    private async Task<HttpResponseMessage> PostAsync(CorpusImage image)
+    /// <summary>
+    /// Every countable image cut at half its length: truncated by construction, so a 4xx, never a
+    /// 200 with a made-up count. The one exception is a GIF whose first frame (the only one counted)
+    /// lies wholly in the first half: then the count must be the reference count.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Countable))]
+    public async Task Post_CountableCorpusImageCutInHalf_IsRefusedUnlessItsFirstFrameIsWhole(string path)
     {
-        var content = new ByteArrayContent(await File.ReadAllBytesAsync(image.FullPath));
+        var image = CorpusManifest.Get(path);
+        var bytes = await File.ReadAllBytesAsync(image.FullPath);
+
+        using var response = await PostAsync(bytes[..(bytes.Length / 2)]);
+
+        var body = await response.Content.ReadAsStringAsync();
+        if (image.Extension == "gif" && response.StatusCode == HttpStatusCode.OK)
+        {
+            CorpusExpectations.AssertCount(image, JsonDocument.Parse(body).RootElement.GetProperty("white_pixel_count").GetInt64());
+            return;
+        }
+
+        Assert.True((int)response.StatusCode is >= 400 and < 500, $"{path} cut at {bytes.Length / 2} of {bytes.Length} bytes: {(int)response.StatusCode} {body}");
+        await ProblemAssert.IsProblemAsync(response, response.StatusCode);
+    }
+
+    private Task<HttpResponseMessage> PostAsync(CorpusImage image) => PostAsync(File.ReadAllBytes(image.FullPath));
+
+    private async Task<HttpResponseMessage> PostAsync(byte[] bytes)
+    {
+        var content = new ByteArrayContent(bytes);
         // The bytes decide the format, not the header: send a deliberately unhelpful type.
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
