@@ -63,7 +63,7 @@ mkdir -p "$run_dir/logs"
 source "$root/deploy/lib/memory.sh"
 source "$root/deploy/lib/cgroup.sh"
 
-# Backends run Native AOT, the form that serves in a cold 50 MiB container (docs/backend.md); where it
+# Backends run Native AOT, the form that serves in a cold 50 MiB container (README, "Backend"); where it
 # cannot be published (no clang), they fall back to the JIT build, with a warning.
 backend_native="$root/backend/bin/native/ImageGateway.Backend"
 backend_dll="$root/backend/bin/$configuration/net10.0/ImageGateway.Backend.dll"

@@ -5,7 +5,7 @@ namespace ImageGateway.Backend.Counting;
 
 /// <summary>
 /// Source-generated JSON for everything the counting endpoint writes: the backend is published
-/// Native AOT (docs/backend.md), where reflection-based serialization is not available.
+/// Native AOT (README, "Backend"), where reflection-based serialization is not available.
 /// </summary>
 [JsonSerializable(typeof(CountResult))]
 [JsonSerializable(typeof(ProblemDetails))]

@@ -2,7 +2,7 @@
 # local launcher; compose and Kubernetes state the same numbers (tests cross-check them).
 #
 # The backend's own code pages and native allocations live in the container too, outside the GC
-# heap. Measured for the Native AOT backend in a cold 50 MiB cgroup (docs/backend.md): about 10 MiB
+# heap. Measured for the Native AOT backend in a cold 50 MiB cgroup (README, "Backend"): about 10 MiB
 # of native memory and 13-16 MiB of its executable's pages at idle, of which the kernel can drop the
 # cold ones; a 21 MiB reserve (29 MiB heap in 50 MiB) served 4 Mpx PNGs at 48 MiB peak without a
 # single major fault. The GC heap gets what is left, so an overrun is an OutOfMemoryException

@@ -15,12 +15,13 @@ public sealed class ThrottlingOptions
     public const string PolicyName = "image-decode-budget";
 
     /// <summary>
-    /// Bytes one backend can spend decoding at once. Default 24 MiB: a backend runs in a 50 MiB
-    /// memory limit whose GC heap gets 50 - 24 (runtime reserve) = 26 MiB (deploy/lib/memory.sh),
-    /// less 2 MiB of headroom for the endpoint itself.
+    /// Bytes one backend can spend decoding at once. Default 14 MiB, the decode budget a backend
+    /// derives in a 50 MiB container (GC heap 29 MiB from deploy/lib/memory.sh, less its 15 MiB
+    /// managed reserve; reported by its /health/ready): the gateway queues what the backends could
+    /// not take at once instead of forwarding it to be refused there.
     /// </summary>
     [Range(64 * 1024, long.MaxValue)]
-    public long DecodeBudgetBytesPerBackend { get; set; } = 24L * 1024 * 1024;
+    public long DecodeBudgetBytesPerBackend { get; set; } = 14L * 1024 * 1024;
 
     /// <summary>
     /// How many backends share the load. Default 0: the number of destinations configured for

@@ -11,7 +11,7 @@ using ImageGateway.LoadRunner.Verdicts;
 namespace ImageGateway.LoadRunner.Cli;
 
 /// <summary>
-/// The command line (System.CommandLine 3.0). Every option is documented in <c>docs/loadtests.md</c>.
+/// The command line (System.CommandLine 3.0). Every option is documented in <c>README, "Load tests"</c>.
 /// Exit codes: 0 every check passed, 1 a check failed, 2 bad arguments or the target is not reachable.
 /// </summary>
 public static class RunCommand

@@ -63,7 +63,7 @@ public static class ScenarioCatalog
     }
 }
 
-/// <summary>The run settings a scenario is built from (see <c>docs/loadtests.md</c> for each option).</summary>
+/// <summary>The run settings a scenario is built from (see <c>README, "Load tests"</c> for each option).</summary>
 public sealed record ScenarioSettings(
     string Scenario,
     TimeSpan Duration,
