@@ -24,9 +24,20 @@ public static class AppFacts
     /// <summary>The longest an app takes to stop on SIGTERM with its default <c>Shutdown</c> options.</summary>
     public static TimeSpan DefaultShutdown => new GracefulShutdownOptions().Total;
 
+    /// <summary>
+    /// How an app's image starts it: the backend is a Native AOT executable (the form that fits a
+    /// 50 MiB container), the gateway an assembly run by <c>dotnet</c>.
+    /// </summary>
+    public static string[] Entry(string app) => app == "backend"
+        ? [$"/app/{AssemblyName(app)}"]
+        : ["dotnet", $"/app/{AssemblyName(app)}.dll"];
+
+    /// <summary>The chiseled base image an app's runtime stage needs.</summary>
+    public static string RuntimeImage(string app) => app == "backend" ? "runtime-deps" : "aspnet";
+
     /// <summary>The command that makes an app's image probe itself on the ready endpoint.</summary>
     public static string[] SelfProbe(string app) =>
-        ["dotnet", $"/app/{AssemblyName(app)}.dll", SelfProbeFlag, $"http://127.0.0.1:{ContainerPort}{ReadyPath}"];
+        [.. Entry(app), SelfProbeFlag, $"http://127.0.0.1:{ContainerPort}{ReadyPath}"];
 
     public static string SelfProbeFlag => Common.Hosting.SelfProbe.Flag;
 }

@@ -41,14 +41,14 @@ public sealed partial class DockerfileTests
     {
         var stage = Stage(app);
         var runtime = Stage(stage.Base);
-        Assert.Matches(@"^mcr\.microsoft\.com/dotnet/aspnet:\$\{DOTNET_VERSION\}-[a-z]+-chiseled$", runtime.Base);
+        Assert.Matches($@"^mcr\.microsoft\.com/dotnet/{AppFacts.RuntimeImage(app)}:\$\{{DOTNET_VERSION\}}-[a-z]+-chiseled$", runtime.Base);
         Assert.Contains(runtime.Body, i => i.Instruction == "USER" && i.Arguments is "$APP_UID" or "app");
         Assert.DoesNotContain(stage.Body.Concat(runtime.Body), i => i.Instruction == "USER" && i.Arguments is "root" or "0");
         Assert.Contains(runtime.Body, i => i.Instruction == "EXPOSE" && i.Arguments == AppFacts.ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.Contains(runtime.Body, i => i.Instruction == "ENV" && i.Arguments.Contains($"ASPNETCORE_HTTP_PORTS={AppFacts.ContainerPort}", StringComparison.Ordinal));
 
-        var assembly = $"/app/{AppFacts.AssemblyName(app)}.dll";
-        Assert.Contains(stage.Body, i => i.Instruction == "ENTRYPOINT" && i.Arguments == $"[\"dotnet\", \"{assembly}\"]");
+        var entry = "[" + string.Join(", ", AppFacts.Entry(app).Select(a => $"\"{a}\"")) + "]";
+        Assert.Contains(stage.Body, i => i.Instruction == "ENTRYPOINT" && i.Arguments == entry);
         var healthCheck = Assert.Single(stage.Body, i => i.Instruction == "HEALTHCHECK").Arguments;
         var exec = "[" + string.Join(", ", AppFacts.SelfProbe(app).Select(a => $"\"{a}\"")) + "]";
         Assert.EndsWith("CMD " + exec, healthCheck, StringComparison.Ordinal);
