@@ -77,6 +77,14 @@ if (( build )); then
   dotnet build "$root/gateway/Gateway.csproj" -c "$configuration" -nologo -v quiet -clp:ErrorsOnly
 fi
 if [[ -x "$backend_native" ]]; then backend_cmd=("$backend_native"); else backend_cmd=(dotnet "$backend_dll"); fi
+# The JIT runtime's own files fill a 50 MiB cgroup before the first request (README, "Backend"):
+# rather than start backends that thrash, give the JIT form room and say so.
+jit_floor=$((256 * 1024 * 1024))
+if [[ ! -x "$backend_native" ]] && (( memory_bytes < jit_floor )); then
+  echo "run-local: WARNING: the JIT backend does not serve in $backend_memory; each backend gets 256m instead (install clang and zlib1g-dev for the 50 MiB native form)" >&2
+  memory_bytes=$jit_floor
+  backend_memory=256m
+fi
 gateway_dll="$root/gateway/bin/$configuration/net10.0/ImageGateway.Gateway.dll"
 
 pids=()
