@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ImageGateway.Common.Imaging;
 using Microsoft.Extensions.Options;
 
 namespace ImageGateway.Backend.Counting;
@@ -10,19 +11,19 @@ public sealed class CountingOptions
 
     /// <summary>Largest request body accepted, in bytes; over it the answer is 413. Default 32 MiB.</summary>
     [Range(1, int.MaxValue)]
-    public long MaxBodyBytes { get; set; } = 32L * 1024 * 1024;
+    public long MaxBodyBytes { get; set; } = ImageLimits.DefaultMaxBodyBytes;
 
     /// <summary>Largest width accepted, in pixels; over it the answer is 422. Default 16384.</summary>
     [Range(1, int.MaxValue)]
-    public int MaxWidth { get; set; } = 16_384;
+    public int MaxWidth { get; set; } = ImageLimits.DefaultMaxWidth;
 
     /// <summary>Largest height accepted, in pixels; over it the answer is 422. Default 16384.</summary>
     [Range(1, int.MaxValue)]
-    public int MaxHeight { get; set; } = 16_384;
+    public int MaxHeight { get; set; } = ImageLimits.DefaultMaxHeight;
 
     /// <summary>Largest width x height accepted; over it the answer is 422. Default 40 megapixels.</summary>
     [Range(1, long.MaxValue)]
-    public long MaxPixels { get; set; } = 40_000_000;
+    public long MaxPixels { get; set; } = ImageLimits.DefaultMaxPixels;
 }
 
 /// <summary>Source-generated validation of <see cref="CountingOptions"/> (no reflection, so it works under Native AOT).</summary>

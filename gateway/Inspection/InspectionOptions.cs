@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ImageGateway.Common.Imaging;
 using Microsoft.Extensions.Options;
 
 namespace ImageGateway.Gateway.Inspection;
@@ -13,7 +14,7 @@ public sealed class InspectionOptions
 
     /// <summary>Largest request body, in bytes; over it 413 (from Content-Length before reading, else while streaming). Default 32 MiB.</summary>
     [Range(1, long.MaxValue)]
-    public long MaxBodyBytes { get; set; } = 32L * 1024 * 1024;
+    public long MaxBodyBytes { get; set; } = ImageLimits.DefaultMaxBodyBytes;
 
     /// <summary>
     /// The most bytes read from the start of a body to find the image header. Default 512 KiB: a
@@ -25,15 +26,15 @@ public sealed class InspectionOptions
 
     /// <summary>Largest width accepted, in pixels; over it 422. Default 16384.</summary>
     [Range(1, int.MaxValue)]
-    public int MaxWidth { get; set; } = 16_384;
+    public int MaxWidth { get; set; } = ImageLimits.DefaultMaxWidth;
 
     /// <summary>Largest height accepted, in pixels; over it 422. Default 16384.</summary>
     [Range(1, int.MaxValue)]
-    public int MaxHeight { get; set; } = 16_384;
+    public int MaxHeight { get; set; } = ImageLimits.DefaultMaxHeight;
 
     /// <summary>Largest width x height accepted; over it 422. Default 40 megapixels.</summary>
     [Range(1, long.MaxValue)]
-    public long MaxPixels { get; set; } = 40_000_000;
+    public long MaxPixels { get; set; } = ImageLimits.DefaultMaxPixels;
 }
 
 /// <summary>Rules that compare fields.</summary>
