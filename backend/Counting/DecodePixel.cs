@@ -1,34 +1,27 @@
+using SixLabors.ImageSharp.PixelFormats;
+
 namespace ImageGateway.Backend.Counting;
 
 /// <summary>
-/// The cheapest pixel type that still answers the white test exactly for an image: gray without
-/// alpha needs one byte a pixel, colour without alpha three; alpha needs four, and samples deeper
-/// than 8 bits need 16-bit channels (0xFF80..0xFFFE would round up to 0xFF at 8 bits).
+/// What an image is decoded into: a one-byte <see cref="WhiteMask{TReference}"/> whose white test is
+/// the one of the 8-bit or the 16-bit reference pixel. Samples deeper than 8 bits need the 16-bit test
+/// (0xFF80..0xFFFE would round up to 0xFF at 8 bits); everything else is 8-bit.
 /// </summary>
 public enum DecodePixel
 {
-    /// <summary>8-bit gray, opaque: <c>L8</c>.</summary>
-    Gray8,
+    /// <summary>8-bit samples: white is 255 in every channel of <see cref="Rgba32"/>.</summary>
+    Mask8,
 
-    /// <summary>8-bit colour, opaque: <c>Rgb24</c>.</summary>
-    Rgb24,
-
-    /// <summary>8-bit colour with alpha: <c>Rgba32</c>.</summary>
-    Rgba32,
-
-    /// <summary>16-bit colour with alpha: <c>Rgba64</c>.</summary>
-    Rgba64,
+    /// <summary>Deeper samples: white is 65535 in every channel of <see cref="Rgba64"/>.</summary>
+    Mask16,
 }
 
 public static class DecodePixelExtensions
 {
-    /// <summary>Bytes one decoded pixel takes.</summary>
+    /// <summary>Bytes one decoded pixel takes: a mask is one byte whatever the image's depth.</summary>
     public static int BytesPerPixel(this DecodePixel pixel) => pixel switch
     {
-        DecodePixel.Gray8 => 1,
-        DecodePixel.Rgb24 => 3,
-        DecodePixel.Rgba32 => 4,
-        DecodePixel.Rgba64 => 8,
+        DecodePixel.Mask8 or DecodePixel.Mask16 => 1,
         _ => throw new ArgumentOutOfRangeException(nameof(pixel), pixel, null),
     };
 }

@@ -64,30 +64,6 @@ public static class FormatHeaders
         return null;
     }
 
-    /// <summary>True when a PNG has a tRNS chunk before its first IDAT (where the standard puts it).</summary>
-    public static bool PngHasTransparencyChunk(ReadOnlySpan<byte> png)
-    {
-        var i = 8; // after the signature
-        while (i + 8 <= png.Length)
-        {
-            var length = BinaryPrimitives.ReadUInt32BigEndian(png[i..]);
-            var type = png.Slice(i + 4, 4);
-            if (type.SequenceEqual("tRNS"u8))
-            {
-                return true;
-            }
-
-            if (type.SequenceEqual("IDAT"u8) || length > int.MaxValue - 12 - i)
-            {
-                return false;
-            }
-
-            i += 12 + (int)length;
-        }
-
-        return false;
-    }
-
     /// <summary>
     /// The size of a GIF's first image descriptor, which ImageSharp decodes into a buffer of that many
     /// bytes whatever the logical screen says; null when no descriptor is found in the bytes.
@@ -136,9 +112,6 @@ public static class FormatHeaders
     public static bool IsExtendedWebpWithAlpha(ReadOnlySpan<byte> webp) =>
         webp.Length >= 21 && webp.Slice(12, 4).SequenceEqual("VP8X"u8) && (webp[20] & 0x10) != 0;
 
-    /// <summary>True for a simple-format lossy WebP (a bare VP8 chunk): it has no alpha channel.</summary>
-    public static bool IsSimpleLossyWebp(ReadOnlySpan<byte> webp) =>
-        webp.Length >= 16 && webp.Slice(12, 4).SequenceEqual("VP8 "u8);
 }
 
 /// <summary>A JPEG frame header: progressive or not, and each component's sampling factors.</summary>

@@ -87,7 +87,7 @@ public sealed class ImageCounter
             throw new ImageRejectedException(ProblemTypes.CorruptImage, truncated);
         }
 
-        return new ImageFacts(name, info.Width, info.Height, ChoosePixel(format, info, image.Span, jpeg))
+        return new ImageFacts(name, info.Width, info.Height, ChoosePixel(format, info))
         {
             Jpeg = jpeg,
             EncodedBytes = image.Length,
@@ -109,24 +109,19 @@ public sealed class ImageCounter
     {
         ArgumentNullException.ThrowIfNull(facts);
         cancellationToken.ThrowIfCancellationRequested();
-        var white = facts.Pixel switch
-        {
-            DecodePixel.Gray8 => Decode<L8>(image, facts),
-            DecodePixel.Rgb24 => Decode<Rgb24>(image, facts),
-            DecodePixel.Rgba32 => Decode<Rgba32>(image, facts),
-            _ => Decode<Rgba64>(image, facts),
-        };
+        var white = facts.Pixel == DecodePixel.Mask16 ? Decode<Rgba64>(image, facts) : Decode<Rgba32>(image, facts);
         return new CountResult(white, facts.Width, facts.Height, facts.Format);
     }
 
-    private long Decode<TPixel>(ReadOnlyMemory<byte> image, ImageFacts facts)
-        where TPixel : unmanaged, IPixel<TPixel>
+    /// <summary>Decodes into a one-byte white mask whose white test is <typeparamref name="TReference"/>'s, and counts.</summary>
+    private long Decode<TReference>(ReadOnlyMemory<byte> image, ImageFacts facts)
+        where TReference : unmanaged, IPixel<TReference>
     {
-        Image<TPixel> decoded;
+        Image<WhiteMask<TReference>> decoded;
         try
         {
             using var stream = AsStream(image);
-            decoded = Image.Load<TPixel>(_configuration, stream);
+            decoded = Image.Load<WhiteMask<TReference>>(_configuration, stream);
         }
         catch (InvalidMemoryOperationException ex)
         {
@@ -144,87 +139,31 @@ public sealed class ImageCounter
         }
     }
 
-    private static long CountRows<TPixel>(ImageFrame<TPixel> frame)
-        where TPixel : unmanaged, IPixel<TPixel>
+    private static long CountRows<TReference>(ImageFrame<WhiteMask<TReference>> frame)
+        where TReference : unmanaged, IPixel<TReference>
     {
         long white = 0;
         frame.ProcessPixelRows(accessor =>
         {
             for (var y = 0; y < accessor.Height; y++)
             {
-                white += CountRow(accessor.GetRowSpan(y));
+                white += WhitePixelCounter.Count<TReference>(accessor.GetRowSpan(y));
             }
         });
         return white;
     }
 
-    private static int CountRow<TPixel>(Span<TPixel> row)
-        where TPixel : unmanaged, IPixel<TPixel>
-    {
-        if (typeof(TPixel) == typeof(L8))
-        {
-            return WhitePixelCounter.Count(MemoryMarshal.Cast<TPixel, L8>(row));
-        }
-
-        if (typeof(TPixel) == typeof(Rgb24))
-        {
-            return WhitePixelCounter.Count(MemoryMarshal.Cast<TPixel, Rgb24>(row));
-        }
-
-        if (typeof(TPixel) == typeof(Rgba32))
-        {
-            return WhitePixelCounter.Count(MemoryMarshal.Cast<TPixel, Rgba32>(row));
-        }
-
-        if (typeof(TPixel) == typeof(Rgba64))
-        {
-            return WhitePixelCounter.Count(MemoryMarshal.Cast<TPixel, Rgba64>(row));
-        }
-
-        throw new NotSupportedException($"No white-pixel kernel for {typeof(TPixel).Name}.");
-    }
-
     /// <summary>
-    /// The cheapest exact pixel type (see <see cref="DecodePixel"/>). Alpha is assumed wherever the
-    /// format can carry it and the header does not rule it out; more than 8 bits a sample keeps 16.
+    /// The white test an image needs (see <see cref="DecodePixel"/>): the 16-bit one where the header
+    /// says samples are deeper than 8 bits, else the 8-bit one. Alpha needs nothing special: the 8-bit
+    /// test is on RGBA, and an opaque pixel converts with alpha 255.
     /// </summary>
-    private static DecodePixel ChoosePixel(IImageFormat format, IImageInfo info, ReadOnlySpan<byte> bytes, JpegFrame? jpeg)
+    private static DecodePixel ChoosePixel(IImageFormat format, IImageInfo info) => format switch
     {
-        switch (format)
-        {
-            case PngFormat:
-                var png = info.Metadata.GetPngMetadata();
-                if (png.BitDepth == PngBitDepth.Bit16)
-                {
-                    return DecodePixel.Rgba64;
-                }
-
-                if (FormatHeaders.PngHasTransparencyChunk(bytes))
-                {
-                    return DecodePixel.Rgba32;
-                }
-
-                return png.ColorType switch
-                {
-                    PngColorType.Grayscale => DecodePixel.Gray8,
-                    PngColorType.Rgb or PngColorType.Palette => DecodePixel.Rgb24,
-                    _ => DecodePixel.Rgba32,
-                };
-            case JpegFormat:
-                return jpeg!.Components.Count == 1 ? DecodePixel.Gray8 : DecodePixel.Rgb24;
-            case BmpFormat:
-                return info.Metadata.GetBmpMetadata().BitsPerPixel is BmpBitsPerPixel.Pixel24 or BmpBitsPerPixel.Pixel8
-                    or BmpBitsPerPixel.Pixel4 or BmpBitsPerPixel.Pixel1 ? DecodePixel.Rgb24 : DecodePixel.Rgba32;
-            case WebpFormat:
-                return FormatHeaders.IsSimpleLossyWebp(bytes) ? DecodePixel.Rgb24 : DecodePixel.Rgba32;
-            case PbmFormat:
-                var pbm = info.Metadata.GetPbmMetadata();
-                return pbm.ComponentType == PbmComponentType.Short ? DecodePixel.Rgba64
-                    : pbm.ColorType == PbmColorType.Rgb ? DecodePixel.Rgb24 : DecodePixel.Gray8;
-            default:
-                return DecodePixel.Rgba32;
-        }
-    }
+        PngFormat when info.Metadata.GetPngMetadata().BitDepth == PngBitDepth.Bit16 => DecodePixel.Mask16,
+        PbmFormat when info.Metadata.GetPbmMetadata().ComponentType == PbmComponentType.Short => DecodePixel.Mask16,
+        _ => DecodePixel.Mask8,
+    };
 
     private void CheckLimits(string format, int width, int height)
     {

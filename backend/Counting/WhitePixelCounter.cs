@@ -5,136 +5,115 @@ using SixLabors.ImageSharp.PixelFormats;
 namespace ImageGateway.Backend.Counting;
 
 /// <summary>
-/// Counts exactly-white pixels in rows of decoded pixels. A pixel is white when every channel,
-/// alpha included, is at its maximum: 0xFF for 8-bit channels, 0xFFFF for 16-bit ones. For
-/// <see cref="L8"/>, <see cref="Rgba32"/> and <see cref="Rgba64"/> that is "the pixel's machine word has
-/// every bit set", compared a SIMD vector at a time; <see cref="Rgb24"/> pixels straddle words and get
-/// their own vector kernel. Every kernel has a scalar reference beside it for tests.
+/// The white test, a SIMD vector at a time. A pixel is white when every channel, alpha included, is
+/// at its maximum: 0xFF for 8-bit channels, 0xFFFF for 16-bit ones; for <see cref="Rgba32"/> and
+/// <see cref="Rgba64"/> that is "the pixel's machine word has every bit set". Decoding writes the
+/// answer per pixel into a one-byte <see cref="WhiteMask{TReference}"/> (<c>Mark</c>), and counting
+/// is then counting 0xFF bytes (<c>Count</c>). Every kernel has a scalar reference beside it for tests.
 /// </summary>
 public static class WhitePixelCounter
 {
-    /// <summary>Counts white pixels in a row of 8-bit gray pixels (opaque images only).</summary>
-    public static int Count(ReadOnlySpan<L8> row) => CountAllBitsSet(MemoryMarshal.Cast<L8, byte>(row));
+    /// <summary>Counts white pixels in a row of masks.</summary>
+    public static int Count<TReference>(ReadOnlySpan<WhiteMask<TReference>> row)
+        where TReference : unmanaged, IPixel<TReference> => CountAllBitsSet(MemoryMarshal.AsBytes(row));
 
-    /// <summary>Counts white pixels in a row of 8-bit RGBA pixels.</summary>
-    public static int Count(ReadOnlySpan<Rgba32> row) => CountAllBitsSet(MemoryMarshal.Cast<Rgba32, uint>(row));
-
-    /// <summary>Counts white pixels in a row of 16-bit RGBA pixels.</summary>
-    public static int Count(ReadOnlySpan<Rgba64> row) => CountAllBitsSet(MemoryMarshal.Cast<Rgba64, ulong>(row));
-
-    /// <summary>
-    /// Counts white pixels in a row of 8-bit RGB pixels (opaque images only). Each vector lane j holds
-    /// byte[j] AND byte[j+1] AND byte[j+2]; it is 0xFF exactly when the three bytes starting at j are,
-    /// and only lanes where j is a multiple of three (a pixel's first byte) are counted.
-    /// </summary>
-    public static int Count(ReadOnlySpan<Rgb24> row)
+    /// <summary>Reference implementation: one mask at a time. For tests.</summary>
+    public static int CountScalar<TReference>(ReadOnlySpan<WhiteMask<TReference>> row)
+        where TReference : unmanaged, IPixel<TReference>
     {
-        var bytes = MemoryMarshal.AsBytes(row);
-        var lanes = Vector<byte>.Count;
-        var blockBytes = 3 * lanes; // a whole number of pixels
         var count = 0;
+        foreach (var p in row)
+        {
+            count += p.IsWhite ? 1 : 0;
+        }
+
+        return count;
+    }
+
+    /// <summary>Writes 0xFF into <paramref name="mask"/> for each white pixel of <paramref name="pixels"/>, 0 for the others.</summary>
+    public static void Mark(ReadOnlySpan<Rgba32> pixels, Span<byte> mask)
+    {
+        var words = MemoryMarshal.Cast<Rgba32, uint>(pixels);
+        CheckMaskLength(words.Length, mask.Length);
         var i = 0;
         if (Vector.IsHardwareAccelerated)
         {
-            var selectors = RgbPixelStarts.Value;
-            var white = Vector<byte>.AllBitsSet;
-            // Each block adds at most one to each byte lane (the three selectors partition the lanes),
-            // so lanes are flushed every 255 blocks. The loads at +1 and +2 read up to two bytes past the
-            // block, hence the "+ 2" in the bound.
-            while (i + blockBytes + 2 <= bytes.Length)
+            // Four vectors of 32-bit words narrow to one vector of bytes; all-ones stays all-ones.
+            var lanes = Vector<uint>.Count;
+            var white = Vector<uint>.AllBitsSet;
+            for (; i + (4 * lanes) <= words.Length; i += 4 * lanes)
             {
-                var blocks = Math.Min(byte.MaxValue, (bytes.Length - 2 - i) / blockBytes);
-                var acc = Vector<byte>.Zero;
-                for (var b = 0; b < blocks; b++, i += blockBytes)
-                {
-                    for (var k = 0; k < 3; k++)
-                    {
-                        var at = i + (k * lanes);
-                        var all = new Vector<byte>(bytes[at..]) & new Vector<byte>(bytes[(at + 1)..]) & new Vector<byte>(bytes[(at + 2)..]);
-                        acc -= Vector.Equals(all, white) & selectors[k];
-                    }
-                }
-
-                Vector.Widen(acc, out var low, out var high);
-                count += Vector.Sum(low) + Vector.Sum(high);
+                var a = Vector.Equals(new Vector<uint>(words[i..]), white);
+                var b = Vector.Equals(new Vector<uint>(words[(i + lanes)..]), white);
+                var c = Vector.Equals(new Vector<uint>(words[(i + (2 * lanes))..]), white);
+                var d = Vector.Equals(new Vector<uint>(words[(i + (3 * lanes))..]), white);
+                Vector.Narrow(Vector.Narrow(a, b), Vector.Narrow(c, d)).CopyTo(mask[i..]);
             }
         }
 
-        return count + CountScalar(row[(i / 3)..]);
+        MarkScalar(pixels[i..], mask[i..]);
     }
 
-    /// <summary>Reference implementation: one pixel at a time. For tests.</summary>
-    public static int CountScalar(ReadOnlySpan<L8> row)
+    /// <summary>Writes 0xFF into <paramref name="mask"/> for each white (all 0xFFFF) pixel of <paramref name="pixels"/>, 0 for the others.</summary>
+    public static void Mark(ReadOnlySpan<Rgba64> pixels, Span<byte> mask)
     {
-        var count = 0;
-        foreach (var p in row)
+        var words = MemoryMarshal.Cast<Rgba64, ulong>(pixels);
+        CheckMaskLength(words.Length, mask.Length);
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
         {
-            count += p.PackedValue == byte.MaxValue ? 1 : 0;
+            // Eight vectors of 64-bit words narrow to one vector of bytes.
+            var lanes = Vector<ulong>.Count;
+            var white = Vector<ulong>.AllBitsSet;
+            for (; i + (8 * lanes) <= words.Length; i += 8 * lanes)
+            {
+                Vector.Narrow(WhiteAsUInt16(words[i..], white), WhiteAsUInt16(words[(i + (4 * lanes))..], white)).CopyTo(mask[i..]);
+            }
         }
 
-        return count;
+        MarkScalar(pixels[i..], mask[i..]);
     }
 
     /// <summary>Reference implementation: one pixel at a time, channel by channel. For tests and row tails.</summary>
-    public static int CountScalar(ReadOnlySpan<Rgb24> row)
+    public static void MarkScalar(ReadOnlySpan<Rgba32> pixels, Span<byte> mask)
     {
-        var count = 0;
-        foreach (var p in row)
+        CheckMaskLength(pixels.Length, mask.Length);
+        for (var i = 0; i < pixels.Length; i++)
         {
-            count += p.R == byte.MaxValue && p.G == byte.MaxValue && p.B == byte.MaxValue ? 1 : 0;
+            var p = pixels[i];
+            mask[i] = p.R == byte.MaxValue && p.G == byte.MaxValue && p.B == byte.MaxValue && p.A == byte.MaxValue ? byte.MaxValue : (byte)0;
         }
-
-        return count;
     }
 
-    /// <summary>Reference implementation: one pixel at a time, channel by channel. For tests.</summary>
-    public static int CountScalar(ReadOnlySpan<Rgba32> row)
+    /// <summary>Reference implementation for 16-bit pixels. For tests and row tails.</summary>
+    public static void MarkScalar(ReadOnlySpan<Rgba64> pixels, Span<byte> mask)
     {
-        var count = 0;
-        foreach (var p in row)
+        CheckMaskLength(pixels.Length, mask.Length);
+        for (var i = 0; i < pixels.Length; i++)
         {
-            if (p.R == byte.MaxValue && p.G == byte.MaxValue && p.B == byte.MaxValue && p.A == byte.MaxValue)
-            {
-                count++;
-            }
+            var p = pixels[i];
+            mask[i] = p.R == ushort.MaxValue && p.G == ushort.MaxValue && p.B == ushort.MaxValue && p.A == ushort.MaxValue ? byte.MaxValue : (byte)0;
         }
-
-        return count;
     }
 
-    /// <summary>Reference implementation for 16-bit pixels. For tests.</summary>
-    public static int CountScalar(ReadOnlySpan<Rgba64> row)
+    /// <summary>Four vectors of 64-bit words from <paramref name="words"/>, compared with white and narrowed to one vector of 16-bit lanes.</summary>
+    private static Vector<ushort> WhiteAsUInt16(ReadOnlySpan<ulong> words, Vector<ulong> white)
     {
-        var count = 0;
-        foreach (var p in row)
-        {
-            if (p.R == ushort.MaxValue && p.G == ushort.MaxValue && p.B == ushort.MaxValue && p.A == ushort.MaxValue)
-            {
-                count++;
-            }
-        }
-
-        return count;
+        var lanes = Vector<ulong>.Count;
+        var a = Vector.Equals(new Vector<ulong>(words), white);
+        var b = Vector.Equals(new Vector<ulong>(words[lanes..]), white);
+        var c = Vector.Equals(new Vector<ulong>(words[(2 * lanes)..]), white);
+        var d = Vector.Equals(new Vector<ulong>(words[(3 * lanes)..]), white);
+        return Vector.Narrow(Vector.Narrow(a, b), Vector.Narrow(c, d));
     }
 
-    /// <summary>For the k-th vector of a 3-vector block, all-ones in the lanes that start a pixel.</summary>
-    private static readonly Lazy<Vector<byte>[]> RgbPixelStarts = new(() =>
+    private static void CheckMaskLength(int pixels, int mask)
     {
-        var lanes = Vector<byte>.Count;
-        var selectors = new Vector<byte>[3];
-        var mask = new byte[lanes];
-        for (var k = 0; k < 3; k++)
+        if (mask < pixels)
         {
-            for (var j = 0; j < lanes; j++)
-            {
-                mask[j] = ((k * lanes) + j) % 3 == 0 ? byte.MaxValue : (byte)0;
-            }
-
-            selectors[k] = new Vector<byte>(mask);
+            throw new ArgumentException($"The mask holds {mask} bytes for {pixels} pixels.", nameof(mask));
         }
-
-        return selectors;
-    });
+    }
 
     private static int CountAllBitsSet<T>(ReadOnlySpan<T> words)
         where T : unmanaged, IBinaryInteger<T>

@@ -57,16 +57,26 @@ public sealed class FormatHeadersTests
         Assert.Contains("20000x20000", ex.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Identify_PngWithTransparencyChunk_KeepsAlpha_WithoutIt_DropsIt()
-    {
-        var opaque = GeneratedImages.Create(GeneratedKind.PngRgb, 40, 30).Bytes;
-        var withAlpha = GeneratedImages.Create(GeneratedKind.PngRgba, 40, 30).Bytes;
+    [Theory]
+    [InlineData(GeneratedKind.PngRgb)]
+    [InlineData(GeneratedKind.PngRgba)]
+    [InlineData(GeneratedKind.PngGray)]
+    [InlineData(GeneratedKind.PngPalette)]
+    [InlineData(GeneratedKind.JpegBaseline420)]
+    [InlineData(GeneratedKind.Gif)]
+    [InlineData(GeneratedKind.WebpLossless)]
+    [InlineData(GeneratedKind.Bmp24)]
+    public void Identify_EightBitSamples_GetTheEightBitWhiteTest(GeneratedKind kind) =>
+        Assert.Equal(DecodePixel.Mask8, Counter.Identify(GeneratedImages.Create(kind, 40, 30).Bytes).Pixel);
 
-        Assert.Equal(DecodePixel.Rgb24, Counter.Identify(opaque).Pixel);
-        Assert.Equal(DecodePixel.Rgba32, Counter.Identify(withAlpha).Pixel);
-        Assert.Equal(DecodePixel.Gray8, Counter.Identify(GeneratedImages.Create(GeneratedKind.PngGray, 40, 30).Bytes).Pixel);
-        Assert.Equal(DecodePixel.Rgba64, Counter.Identify(GeneratedImages.Create(GeneratedKind.Png16, 40, 30).Bytes).Pixel);
-        Assert.True(FormatHeaders.PngHasTransparencyChunk(File.ReadAllBytes(CorpusManifest.Get("pngsuite/tbyn3p08.png").FullPath)));
-    }
+    [Theory]
+    [InlineData("pngsuite/basn2c16.png", DecodePixel.Mask16)] // 16-bit RGB
+    [InlineData("pngsuite/basn0g16.png", DecodePixel.Mask16)] // 16-bit gray
+    [InlineData("pngsuite/tbrn2c08.png", DecodePixel.Mask8)] // 8-bit RGB with tRNS
+    public void Identify_SampleDepth_ChoosesTheWhiteTest(string corpusImage, DecodePixel expected) =>
+        Assert.Equal(expected, Counter.Identify(File.ReadAllBytes(CorpusManifest.Get(corpusImage).FullPath)).Pixel);
+
+    [Fact]
+    public void Identify_SixteenBitPng_GetsTheSixteenBitWhiteTest() =>
+        Assert.Equal(DecodePixel.Mask16, Counter.Identify(GeneratedImages.Create(GeneratedKind.Png16, 40, 30).Bytes).Pixel);
 }

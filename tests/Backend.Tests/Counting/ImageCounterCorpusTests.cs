@@ -1,7 +1,11 @@
 using ImageGateway.Backend.Counting;
+using ImageGateway.Common.Imaging;
 using ImageGateway.TestSupport;
 using Microsoft.Extensions.Options;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Advanced;
 using SixLabors.ImageSharp.Memory;
+using SixLabors.ImageSharp.PixelFormats;
 
 namespace ImageGateway.Backend.Tests.Counting;
 
@@ -30,6 +34,34 @@ public sealed class ImageCounterCorpusTests
         Assert.Equal(image.Width, result.Width);
         Assert.Equal(image.Height, result.Height);
         CorpusExpectations.AssertCount(image, result.WhitePixelCount);
+    }
+
+    /// <summary>
+    /// The one-byte mask loses nothing: for every countable image (JPEGs included, whose white is the
+    /// decoder's rounding), the count equals decoding the full pixels into the reference type with the
+    /// same decoders and testing each pixel channel by channel.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(AcceptedImages))]
+    public void Count_CorpusImage_EqualsDecodingFullPixelsAndCountingEachChannel(string path)
+    {
+        var bytes = File.ReadAllBytes(CorpusManifest.Get(path).FullPath);
+        var facts = Counter.Identify(bytes);
+        var configuration = SafeImageConfiguration.Create(new SimpleGcMemoryAllocator());
+
+        long expected = 0;
+        if (facts.Pixel == DecodePixel.Mask16)
+        {
+            using var image = Image.Load<Rgba64>(configuration, bytes);
+            image.ProcessPixelRows(rows => expected = CountRows(rows, p => p.R == ushort.MaxValue && p.G == ushort.MaxValue && p.B == ushort.MaxValue && p.A == ushort.MaxValue));
+        }
+        else
+        {
+            using var image = Image.Load<Rgba32>(configuration, bytes);
+            image.ProcessPixelRows(rows => expected = CountRows(rows, p => p.R == 255 && p.G == 255 && p.B == 255 && p.A == 255));
+        }
+
+        Assert.Equal(expected, Counter.Count(bytes, facts).WhitePixelCount);
     }
 
     [Theory]
@@ -72,6 +104,21 @@ public sealed class ImageCounterCorpusTests
         {
             Assert.InRange(ex.Problem.Status, 400, 499);
         }
+    }
+
+    private static long CountRows<TPixel>(PixelAccessor<TPixel> rows, Func<TPixel, bool> isWhite)
+        where TPixel : unmanaged, IPixel<TPixel>
+    {
+        long white = 0;
+        for (var y = 0; y < rows.Height; y++)
+        {
+            foreach (var pixel in rows.GetRowSpan(y))
+            {
+                white += isWhite(pixel) ? 1 : 0;
+            }
+        }
+
+        return white;
     }
 
     private static TheoryData<string> Rows(Func<CorpusImage, bool> predicate)

@@ -18,155 +18,111 @@ public sealed class WhitePixelCounterTests
 
     [Theory]
     [MemberData(nameof(Widths))]
-    public void Count_Rgba32RowOfAnyWidth_MatchesScalarAndPlantedCount(int width)
+    public void Mark_Rgba32RowOfAnyWidth_MarksExactlyThePlantedWhitePixels(int width)
     {
         var random = new Random(width);
         var row = new Rgba32[width];
-        var planted = 0;
+        var expected = new byte[width];
         for (var i = 0; i < width; i++)
         {
             switch (random.Next(4))
             {
                 case 0:
                     row[i] = new Rgba32(255, 255, 255, 255);
-                    planted++;
+                    expected[i] = 0xFF;
                     break;
                 case 1:
-                    // One channel short of white, in a random channel: must not count.
+                    // One channel short of white, in a random channel: must not be marked.
                     var c = new byte[] { 255, 255, 255, 255 };
                     c[random.Next(4)] = (byte)random.Next(255);
                     row[i] = new Rgba32(c[0], c[1], c[2], c[3]);
                     break;
                 default:
                     row[i] = new Rgba32((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256));
-                    planted += row[i] == new Rgba32(255, 255, 255, 255) ? 1 : 0;
+                    expected[i] = row[i] == new Rgba32(255, 255, 255, 255) ? (byte)0xFF : (byte)0;
                     break;
             }
         }
 
-        Assert.Equal(planted, WhitePixelCounter.CountScalar(row));
-        Assert.Equal(planted, WhitePixelCounter.Count(row));
+        AssertMarks(expected, mask => WhitePixelCounter.MarkScalar(row, mask), mask => WhitePixelCounter.Mark(row, mask));
     }
 
     [Theory]
     [MemberData(nameof(Widths))]
-    public void Count_Rgba64RowOfAnyWidth_CountsOnlyFullSixteenBitWhite(int width)
+    public void Mark_Rgba64RowOfAnyWidth_MarksOnlyFullSixteenBitWhite(int width)
     {
         var random = new Random(width + 1);
         var row = new Rgba64[width];
-        var planted = 0;
+        var expected = new byte[width];
         for (var i = 0; i < width; i++)
         {
             switch (random.Next(3))
             {
                 case 0:
                     row[i] = new Rgba64(ushort.MaxValue, ushort.MaxValue, ushort.MaxValue, ushort.MaxValue);
-                    planted++;
+                    expected[i] = 0xFF;
                     break;
                 case 1:
                     // 0xFFFE would round to 0xFF at 8 bits; it is not white at 16.
-                    row[i] = new Rgba64(ushort.MaxValue, 0xFFFE, ushort.MaxValue, ushort.MaxValue);
+                    var c = new[] { ushort.MaxValue, ushort.MaxValue, ushort.MaxValue, ushort.MaxValue };
+                    c[random.Next(4)] = 0xFFFE;
+                    row[i] = new Rgba64(c[0], c[1], c[2], c[3]);
                     break;
                 default:
                     row[i] = new Rgba64((ushort)random.Next(65536), ushort.MaxValue, ushort.MaxValue, ushort.MaxValue);
-                    planted += row[i].R == ushort.MaxValue ? 1 : 0;
+                    expected[i] = row[i].R == ushort.MaxValue ? (byte)0xFF : (byte)0;
                     break;
             }
         }
 
-        Assert.Equal(planted, WhitePixelCounter.CountScalar(row));
-        Assert.Equal(planted, WhitePixelCounter.Count(row));
-    }
-
-    [Theory]
-    [MemberData(nameof(Widths))]
-    public void Count_Rgb24RowOfAnyWidth_MatchesScalarAndPlantedCount(int width)
-    {
-        var random = new Random(width + 2);
-        var row = new Rgb24[width];
-        var planted = 0;
-        for (var i = 0; i < width; i++)
-        {
-            switch (random.Next(4))
-            {
-                case 0:
-                    row[i] = new Rgb24(255, 255, 255);
-                    planted++;
-                    break;
-                case 1:
-                    // Two white channels: with a white neighbour, three 0xFF bytes in a row straddle
-                    // two pixels, which must not count.
-                    var c = new byte[] { 255, 255, 255 };
-                    c[random.Next(3)] = (byte)random.Next(255);
-                    row[i] = new Rgb24(c[0], c[1], c[2]);
-                    break;
-                default:
-                    row[i] = new Rgb24((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256));
-                    planted += row[i] == new Rgb24(255, 255, 255) ? 1 : 0;
-                    break;
-            }
-        }
-
-        Assert.Equal(planted, WhitePixelCounter.CountScalar(row));
-        Assert.Equal(planted, WhitePixelCounter.Count(row));
-    }
-
-    [Theory]
-    [MemberData(nameof(Widths))]
-    public void Count_Rgb24RowOfStraddlingWhiteBytes_CountsNoPixel(int width)
-    {
-        // 255,255 | 255,0,255 | 255,... : every run of three 0xFF bytes crosses a pixel boundary.
-        var row = new Rgb24[width];
-        Array.Fill(row, new Rgb24(0, 255, 255));
-        for (var i = 0; i < width; i += 2)
-        {
-            row[i] = new Rgb24(255, 255, 0);
-        }
-
-        Assert.Equal(0, WhitePixelCounter.CountScalar(row));
-        Assert.Equal(0, WhitePixelCounter.Count(row));
-    }
-
-    [Theory]
-    [MemberData(nameof(Widths))]
-    public void Count_L8RowOfAnyWidth_MatchesScalarAndPlantedCount(int width)
-    {
-        var random = new Random(width + 3);
-        var row = new L8[width];
-        var planted = 0;
-        for (var i = 0; i < width; i++)
-        {
-            row[i] = new L8(random.Next(3) == 0 ? byte.MaxValue : (byte)random.Next(255));
-            planted += row[i].PackedValue == byte.MaxValue ? 1 : 0;
-        }
-
-        Assert.Equal(planted, WhitePixelCounter.CountScalar(row));
-        Assert.Equal(planted, WhitePixelCounter.Count(row));
+        AssertMarks(expected, mask => WhitePixelCounter.MarkScalar(row, mask), mask => WhitePixelCounter.Mark(row, mask));
     }
 
     [Fact]
-    public void Count_AllWhiteLongRowsOfEveryType_CountEveryPixel()
+    public void Mark_MaskShorterThanTheRow_Throws()
     {
-        // Longer than the 255-vector flush interval of byte lanes, and not a multiple of any vector.
-        const int Width = 100_003;
-        var gray = new L8[Width];
-        Array.Fill(gray, new L8(byte.MaxValue));
-        var rgb = new Rgb24[Width];
-        Array.Fill(rgb, new Rgb24(255, 255, 255));
-        var rgba64 = new Rgba64[Width];
-        Array.Fill(rgba64, new Rgba64(ushort.MaxValue, ushort.MaxValue, ushort.MaxValue, ushort.MaxValue));
+        Assert.Throws<ArgumentException>(() => WhitePixelCounter.Mark(new Rgba32[70], new byte[69]));
+        Assert.Throws<ArgumentException>(() => WhitePixelCounter.Mark(new Rgba64[70], new byte[69]));
+    }
 
-        Assert.Equal(Width, WhitePixelCounter.Count(gray));
-        Assert.Equal(Width, WhitePixelCounter.Count(rgb));
-        Assert.Equal(Width, WhitePixelCounter.Count(rgba64));
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void Count_MaskRowOfAnyWidth_MatchesScalarAndPlantedCount(int width)
+    {
+        var random = new Random(width + 3);
+        var row = new WhiteMask<Rgba32>[width];
+        var planted = 0;
+        for (var i = 0; i < width; i++)
+        {
+            var white = random.Next(3) == 0;
+            row[i] = new WhiteMask<Rgba32> { PackedValue = white ? WhiteMask<Rgba32>.WhiteByte : (byte)0 };
+            planted += white ? 1 : 0;
+        }
+
+        Assert.Equal(planted, WhitePixelCounter.CountScalar<Rgba32>(row));
+        Assert.Equal(planted, WhitePixelCounter.Count<Rgba32>(row));
     }
 
     [Fact]
     public void Count_AllWhiteLongRow_CountsEveryPixel()
     {
-        var row = new Rgba32[100_003];
-        Array.Fill(row, new Rgba32(255, 255, 255, 255));
+        // Longer than the 255-vector flush interval of byte lanes, and not a multiple of any vector.
+        var row = new WhiteMask<Rgba64>[100_003];
+        Array.Fill(row, new WhiteMask<Rgba64> { PackedValue = WhiteMask<Rgba64>.WhiteByte });
 
-        Assert.Equal(100_003, WhitePixelCounter.Count(row));
+        Assert.Equal(100_003, WhitePixelCounter.Count<Rgba64>(row));
+    }
+
+    private static void AssertMarks(byte[] expected, Action<byte[]> scalar, Action<byte[]> vectorised)
+    {
+        // One byte of slack past the row: the kernels must not write beyond the pixels they were given.
+        var fromScalar = new byte[expected.Length + 1];
+        var fromVectors = new byte[expected.Length + 1];
+        fromScalar[^1] = fromVectors[^1] = 0x5A;
+        scalar(fromScalar);
+        vectorised(fromVectors);
+
+        Assert.Equal([.. expected, (byte)0x5A], fromScalar);
+        Assert.Equal([.. expected, (byte)0x5A], fromVectors);
     }
 }

@@ -1,0 +1,177 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace ImageGateway.Backend.Counting;
+
+/// <summary>
+/// A one-byte pixel that keeps only the answer counting needs: was the decoded pixel exactly white?
+/// Decoding into it instead of <typeparamref name="TReference"/> takes 1 byte a pixel instead of 4
+/// (<see cref="Rgba32"/>) or 8 (<see cref="Rgba64"/>): a 4-megapixel photo needs 4 MiB, not 12-16.
+/// <para>
+/// Every conversion goes through <typeparamref name="TReference"/> and asks whether the result has every
+/// bit set, so the answer is by construction the one decoding into <typeparamref name="TReference"/>
+/// and counting would give: 8-bit images use <see cref="Rgba32"/> (white is 255 in every channel,
+/// alpha included); deeper ones <see cref="Rgba64"/> (65535; 0xFFFE must not round up to white).
+/// The bulk conversions ImageSharp's decoders call are in <see cref="WhiteMaskOperations{TReference}"/>.
+/// </para>
+/// A mask pixel reads back as opaque white or transparent black.
+/// </summary>
+[StructLayout(LayoutKind.Sequential, Size = 1)]
+public struct WhiteMask<TReference> : IPixel<WhiteMask<TReference>>, IEquatable<WhiteMask<TReference>>
+    where TReference : unmanaged, IPixel<TReference>
+{
+    /// <summary>The byte of a white pixel; any other pixel is 0.</summary>
+    public const byte WhiteByte = byte.MaxValue;
+
+    static WhiteMask()
+    {
+        var size = Unsafe.SizeOf<TReference>();
+        if (size is not (sizeof(uint) or sizeof(ulong)))
+        {
+            throw new NotSupportedException($"{typeof(TReference).Name} is {size} bytes; a white mask needs a 4- or 8-byte reference pixel whose white is all bits set.");
+        }
+    }
+
+    /// <summary><see cref="WhiteByte"/> when white, else 0.</summary>
+    public byte PackedValue;
+
+    /// <summary>Whether the pixel was exactly white.</summary>
+    public readonly bool IsWhite => PackedValue == WhiteByte;
+
+    public static bool operator ==(WhiteMask<TReference> left, WhiteMask<TReference> right) => left.Equals(right);
+
+    public static bool operator !=(WhiteMask<TReference> left, WhiteMask<TReference> right) => !left.Equals(right);
+
+    /// <summary>The mask of one reference pixel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static WhiteMask<TReference> Of(TReference pixel) => new() { PackedValue = IsAllBitsSet(pixel) ? WhiteByte : (byte)0 };
+
+    /// <summary>Whether a reference pixel is white: its machine word has every bit set.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsAllBitsSet(TReference pixel) => Unsafe.SizeOf<TReference>() == sizeof(uint)
+        ? Unsafe.As<TReference, uint>(ref pixel) == uint.MaxValue
+        : Unsafe.As<TReference, ulong>(ref pixel) == ulong.MaxValue;
+
+    public readonly PixelOperations<WhiteMask<TReference>> CreatePixelOperations() => new WhiteMaskOperations<TReference>();
+
+    public void FromScaledVector4(Vector4 vector)
+    {
+        TReference pixel = default;
+        pixel.FromScaledVector4(vector);
+        this = Of(pixel);
+    }
+
+    public void FromVector4(Vector4 vector)
+    {
+        TReference pixel = default;
+        pixel.FromVector4(vector);
+        this = Of(pixel);
+    }
+
+    public void FromArgb32(Argb32 source)
+    {
+        TReference pixel = default;
+        pixel.FromArgb32(source);
+        this = Of(pixel);
+    }
+
+    public void FromBgra5551(Bgra5551 source)
+    {
+        TReference pixel = default;
+        pixel.FromBgra5551(source);
+        this = Of(pixel);
+    }
+
+    public void FromBgr24(Bgr24 source)
+    {
+        TReference pixel = default;
+        pixel.FromBgr24(source);
+        this = Of(pixel);
+    }
+
+    public void FromBgra32(Bgra32 source)
+    {
+        TReference pixel = default;
+        pixel.FromBgra32(source);
+        this = Of(pixel);
+    }
+
+    public void FromAbgr32(Abgr32 source)
+    {
+        TReference pixel = default;
+        pixel.FromAbgr32(source);
+        this = Of(pixel);
+    }
+
+    public void FromL8(L8 source)
+    {
+        TReference pixel = default;
+        pixel.FromL8(source);
+        this = Of(pixel);
+    }
+
+    public void FromL16(L16 source)
+    {
+        TReference pixel = default;
+        pixel.FromL16(source);
+        this = Of(pixel);
+    }
+
+    public void FromLa16(La16 source)
+    {
+        TReference pixel = default;
+        pixel.FromLa16(source);
+        this = Of(pixel);
+    }
+
+    public void FromLa32(La32 source)
+    {
+        TReference pixel = default;
+        pixel.FromLa32(source);
+        this = Of(pixel);
+    }
+
+    public void FromRgb24(Rgb24 source)
+    {
+        TReference pixel = default;
+        pixel.FromRgb24(source);
+        this = Of(pixel);
+    }
+
+    public void FromRgba32(Rgba32 source)
+    {
+        TReference pixel = default;
+        pixel.FromRgba32(source);
+        this = Of(pixel);
+    }
+
+    public void FromRgb48(Rgb48 source)
+    {
+        TReference pixel = default;
+        pixel.FromRgb48(source);
+        this = Of(pixel);
+    }
+
+    public void FromRgba64(Rgba64 source)
+    {
+        TReference pixel = default;
+        pixel.FromRgba64(source);
+        this = Of(pixel);
+    }
+
+    public readonly void ToRgba32(ref Rgba32 dest) => dest = IsWhite ? new Rgba32(uint.MaxValue) : default;
+
+    public readonly Vector4 ToScaledVector4() => ToVector4();
+
+    public readonly Vector4 ToVector4() => IsWhite ? Vector4.One : Vector4.Zero;
+
+    public readonly bool Equals(WhiteMask<TReference> other) => PackedValue == other.PackedValue;
+
+    public override readonly bool Equals(object? obj) => obj is WhiteMask<TReference> other && Equals(other);
+
+    public override readonly int GetHashCode() => PackedValue;
+
+    public override readonly string ToString() => IsWhite ? "White" : "NotWhite";
+}
