@@ -10,9 +10,9 @@ namespace ImageGateway.Backend.Counting;
 /// Decoding into it instead of <typeparamref name="TReference"/> takes 1 byte a pixel instead of 4
 /// (<see cref="Rgba32"/>) or 8 (<see cref="Rgba64"/>): a 4-megapixel photo needs 4 MiB, not 12-16.
 /// <para>
-/// Every conversion goes through <typeparamref name="TReference"/> and asks whether the result has every
-/// bit set, so the answer is by construction the one decoding into <typeparamref name="TReference"/>
-/// and counting would give: 8-bit images use <see cref="Rgba32"/> (white is 255 in every channel,
+/// Conversions go through <typeparamref name="TReference"/> and ask whether the result has every bit
+/// set (8-bit sources are tested directly, with the same answer), so the answer is the one decoding
+/// into <typeparamref name="TReference"/> and counting would give: 8-bit images use <see cref="Rgba32"/> (white is 255 in every channel,
 /// alpha included); deeper ones <see cref="Rgba64"/> (65535; 0xFFFE must not round up to white).
 /// The bulk conversions ImageSharp's decoders call are in <see cref="WhiteMaskOperations{TReference}"/>.
 /// </para>
@@ -54,8 +54,17 @@ public struct WhiteMask<TReference> : IPixel<WhiteMask<TReference>>, IEquatable<
         ? Unsafe.As<TReference, uint>(ref pixel) == uint.MaxValue
         : Unsafe.As<TReference, ulong>(ref pixel) == ulong.MaxValue;
 
+    /// <summary>
+    /// The 8-bit sources decoders convert one pixel at a time (JPEG's planes, palettes, tRNS) are
+    /// tested directly: an all-255 8-bit pixel is white under both references (255 widens to 65535),
+    /// and no other is. The rest go through <typeparamref name="TReference"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static byte WhiteIf(bool white) => white ? WhiteByte : (byte)0;
+
     public readonly PixelOperations<WhiteMask<TReference>> CreatePixelOperations() => new WhiteMaskOperations<TReference>();
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void FromScaledVector4(Vector4 vector)
     {
         TReference pixel = default;
@@ -63,6 +72,7 @@ public struct WhiteMask<TReference> : IPixel<WhiteMask<TReference>>, IEquatable<
         this = Of(pixel);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void FromVector4(Vector4 vector)
     {
         TReference pixel = default;
@@ -70,6 +80,7 @@ public struct WhiteMask<TReference> : IPixel<WhiteMask<TReference>>, IEquatable<
         this = Of(pixel);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void FromArgb32(Argb32 source)
     {
         TReference pixel = default;
@@ -77,6 +88,7 @@ public struct WhiteMask<TReference> : IPixel<WhiteMask<TReference>>, IEquatable<
         this = Of(pixel);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void FromBgra5551(Bgra5551 source)
     {
         TReference pixel = default;
@@ -84,20 +96,13 @@ public struct WhiteMask<TReference> : IPixel<WhiteMask<TReference>>, IEquatable<
         this = Of(pixel);
     }
 
-    public void FromBgr24(Bgr24 source)
-    {
-        TReference pixel = default;
-        pixel.FromBgr24(source);
-        this = Of(pixel);
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void FromBgr24(Bgr24 source) => PackedValue = WhiteIf((source.R & source.G & source.B) == byte.MaxValue);
 
-    public void FromBgra32(Bgra32 source)
-    {
-        TReference pixel = default;
-        pixel.FromBgra32(source);
-        this = Of(pixel);
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void FromBgra32(Bgra32 source) => PackedValue = WhiteIf(source.PackedValue == uint.MaxValue);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void FromAbgr32(Abgr32 source)
     {
         TReference pixel = default;
@@ -105,13 +110,10 @@ public struct WhiteMask<TReference> : IPixel<WhiteMask<TReference>>, IEquatable<
         this = Of(pixel);
     }
 
-    public void FromL8(L8 source)
-    {
-        TReference pixel = default;
-        pixel.FromL8(source);
-        this = Of(pixel);
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void FromL8(L8 source) => PackedValue = WhiteIf(source.PackedValue == byte.MaxValue);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void FromL16(L16 source)
     {
         TReference pixel = default;
@@ -119,13 +121,10 @@ public struct WhiteMask<TReference> : IPixel<WhiteMask<TReference>>, IEquatable<
         this = Of(pixel);
     }
 
-    public void FromLa16(La16 source)
-    {
-        TReference pixel = default;
-        pixel.FromLa16(source);
-        this = Of(pixel);
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void FromLa16(La16 source) => PackedValue = WhiteIf(source.PackedValue == ushort.MaxValue);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void FromLa32(La32 source)
     {
         TReference pixel = default;
@@ -133,20 +132,13 @@ public struct WhiteMask<TReference> : IPixel<WhiteMask<TReference>>, IEquatable<
         this = Of(pixel);
     }
 
-    public void FromRgb24(Rgb24 source)
-    {
-        TReference pixel = default;
-        pixel.FromRgb24(source);
-        this = Of(pixel);
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void FromRgb24(Rgb24 source) => PackedValue = WhiteIf((source.R & source.G & source.B) == byte.MaxValue);
 
-    public void FromRgba32(Rgba32 source)
-    {
-        TReference pixel = default;
-        pixel.FromRgba32(source);
-        this = Of(pixel);
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void FromRgba32(Rgba32 source) => PackedValue = WhiteIf(source.PackedValue == uint.MaxValue);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void FromRgb48(Rgb48 source)
     {
         TReference pixel = default;
@@ -154,6 +146,7 @@ public struct WhiteMask<TReference> : IPixel<WhiteMask<TReference>>, IEquatable<
         this = Of(pixel);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void FromRgba64(Rgba64 source)
     {
         TReference pixel = default;
