@@ -68,8 +68,8 @@ public sealed class ImageCounter
         }
 
         CheckLimits(name, info.Width, info.Height);
-        var jpeg = format is JpegFormat ? FormatHeaders.ReadJpegFrame(image.Span) : null;
-        if (format is JpegFormat && jpeg is null)
+        var cost = DecodeCostFacts.FromHeader(name, info.Width, info.Height, image.Length, image.Span);
+        if (format is JpegFormat && cost.Jpeg is null)
         {
             throw new ImageRejectedException(ProblemTypes.CorruptImage, "The jpeg has no frame header before its first scan.");
         }
@@ -89,10 +89,7 @@ public sealed class ImageCounter
 
         return new ImageFacts(name, info.Width, info.Height, ChoosePixel(format, info))
         {
-            Jpeg = jpeg,
-            EncodedBytes = image.Length,
-            BmpRunLength = format is BmpFormat && FormatHeaders.IsRunLengthBmp(image.Span),
-            WebpAlphaPlane = format is WebpFormat && FormatHeaders.IsExtendedWebpWithAlpha(image.Span),
+            Cost = cost,
         };
     }
 
@@ -193,15 +190,6 @@ public sealed record ImageFacts(string Format, int Width, int Height, DecodePixe
     /// <summary>Pixels in the image.</summary>
     public long Pixels => (long)Width * Height;
 
-    /// <summary>The JPEG frame header (progressive? sampling?); null for other formats.</summary>
-    public JpegFrame? Jpeg { get; init; }
-
-    /// <summary>Length of the encoded image in bytes.</summary>
-    public long EncodedBytes { get; init; }
-
-    /// <summary>An extended WebP with a separately coded alpha plane, decoded by a second (lossless) decoder.</summary>
-    public bool WebpAlphaPlane { get; init; }
-
-    /// <summary>A run-length-encoded BMP, which ImageSharp expands into a whole-image buffer first.</summary>
-    public bool BmpRunLength { get; init; }
+    /// <summary>What the cost of decoding it depends on (<see cref="DecodeCostEstimator"/>).</summary>
+    public required DecodeCostFacts Cost { get; init; }
 }

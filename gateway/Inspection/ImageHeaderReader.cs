@@ -2,14 +2,13 @@ using System.Buffers.Binary;
 
 namespace ImageGateway.Gateway.Inspection;
 
-/// <summary>What an image's header says: format, size and whether samples may exceed 8 bits.</summary>
+/// <summary>What an image's header says: format and size.</summary>
 /// <param name="Format">Short format name (<see cref="ImageGateway.Common.Imaging.SafeImageConfiguration.ShortName"/>).</param>
 /// <param name="Width">Width in pixels as declared (for GIF the logical screen).</param>
 /// <param name="Height">Height in pixels as declared.</param>
-/// <param name="SixteenBit">True when a channel may carry more than 8 bits (decoded at 16 bits, twice the memory).</param>
 /// <param name="FirstFrameWidth">GIF only: width of the first frame's image descriptor, which the decoder also allocates.</param>
 /// <param name="FirstFrameHeight">GIF only: height of the first frame's image descriptor.</param>
-public sealed record ImageHeader(string Format, long Width, long Height, bool SixteenBit, long FirstFrameWidth = 0, long FirstFrameHeight = 0)
+public sealed record ImageHeader(string Format, long Width, long Height, long FirstFrameWidth = 0, long FirstFrameHeight = 0)
 {
     public long Pixels => Width * Height;
 }
@@ -71,7 +70,7 @@ public static class ImageHeaderReader
 
         var width = BinaryPrimitives.ReadUInt32BigEndian(data[16..]);
         var height = BinaryPrimitives.ReadUInt32BigEndian(data[20..]);
-        return HeaderRead.Found(new ImageHeader("png", width, height, SixteenBit: data[24] == 16));
+        return HeaderRead.Found(new ImageHeader("png", width, height));
     }
 
     private static HeaderRead ReadJpeg(ReadOnlySpan<byte> data)
@@ -131,10 +130,9 @@ public static class ImageHeaderReader
                     return HeaderRead.NeedMoreData;
                 }
 
-                var precision = data[pos + 2];
                 var height = BinaryPrimitives.ReadUInt16BigEndian(data[(pos + 3)..]);
                 var width = BinaryPrimitives.ReadUInt16BigEndian(data[(pos + 5)..]);
-                return HeaderRead.Found(new ImageHeader("jpeg", width, height, SixteenBit: precision > 8));
+                return HeaderRead.Found(new ImageHeader("jpeg", width, height));
             }
 
             pos += length;
@@ -180,7 +178,7 @@ public static class ImageHeaderReader
 
                     var frameWidth = BinaryPrimitives.ReadUInt16LittleEndian(data[(pos + 5)..]);
                     var frameHeight = BinaryPrimitives.ReadUInt16LittleEndian(data[(pos + 7)..]);
-                    return HeaderRead.Found(new ImageHeader("gif", screenWidth, screenHeight, SixteenBit: false, frameWidth, frameHeight));
+                    return HeaderRead.Found(new ImageHeader("gif", screenWidth, screenHeight, frameWidth, frameHeight));
                 case 0x21: // extension: label, then data sub-blocks until a zero-length one
                     pos += 2;
                     while (true)
@@ -227,8 +225,7 @@ public static class ImageHeaderReader
 
             return HeaderRead.Found(new ImageHeader("bmp",
                 BinaryPrimitives.ReadUInt16LittleEndian(data[18..]),
-                BinaryPrimitives.ReadUInt16LittleEndian(data[20..]),
-                SixteenBit: false));
+                BinaryPrimitives.ReadUInt16LittleEndian(data[20..])));
         }
 
         if (headerSize < 16)
@@ -250,7 +247,7 @@ public static class ImageHeaderReader
         }
 
         // A negative height is a top-down bitmap.
-        return HeaderRead.Found(new ImageHeader("bmp", width, Math.Abs((long)height), SixteenBit: bits == 64));
+        return HeaderRead.Found(new ImageHeader("bmp", width, Math.Abs((long)height)));
     }
 
     private static HeaderRead ReadWebp(ReadOnlySpan<byte> data)
@@ -265,7 +262,7 @@ public static class ImageHeaderReader
         if (chunk.SequenceEqual("VP8X"u8))
         {
             // Flags (1), reserved (3), canvas width - 1 (24-bit), canvas height - 1 (24-bit).
-            return HeaderRead.Found(new ImageHeader("webp", ReadUInt24(data[24..]) + 1L, ReadUInt24(data[27..]) + 1L, SixteenBit: false));
+            return HeaderRead.Found(new ImageHeader("webp", ReadUInt24(data[24..]) + 1L, ReadUInt24(data[27..]) + 1L));
         }
 
         if (chunk.SequenceEqual("VP8L"u8))
@@ -276,7 +273,7 @@ public static class ImageHeaderReader
             }
 
             var bits = BinaryPrimitives.ReadUInt32LittleEndian(data[21..]);
-            return HeaderRead.Found(new ImageHeader("webp", (bits & 0x3FFF) + 1L, ((bits >> 14) & 0x3FFF) + 1L, SixteenBit: false));
+            return HeaderRead.Found(new ImageHeader("webp", (bits & 0x3FFF) + 1L, ((bits >> 14) & 0x3FFF) + 1L));
         }
 
         if (chunk.SequenceEqual("VP8 "u8))
@@ -289,8 +286,7 @@ public static class ImageHeaderReader
 
             return HeaderRead.Found(new ImageHeader("webp",
                 BinaryPrimitives.ReadUInt16LittleEndian(data[26..]) & 0x3FFF,
-                BinaryPrimitives.ReadUInt16LittleEndian(data[28..]) & 0x3FFF,
-                SixteenBit: false));
+                BinaryPrimitives.ReadUInt16LittleEndian(data[28..]) & 0x3FFF));
         }
 
         return HeaderRead.Corrupt("The WebP's first chunk is none of VP8, VP8L or VP8X.");
@@ -361,6 +357,6 @@ public static class ImageHeaderReader
             values[i] = value;
         }
 
-        return HeaderRead.Found(new ImageHeader("pbm", values[0], values[1], SixteenBit: count == 3 && values[2] > 255));
+        return HeaderRead.Found(new ImageHeader("pbm", values[0], values[1]));
     }
 }

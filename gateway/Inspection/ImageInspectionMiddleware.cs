@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.IO.Pipelines;
+using ImageGateway.Common.Imaging;
 using ImageGateway.Common.Problems;
 using ImageGateway.Gateway.Observability;
 using ImageGateway.Gateway.Server;
@@ -104,7 +105,7 @@ internal sealed class ImageInspectionMiddleware(
 
         var header = verdict.Header!;
         SetFactsHeaders(request.Headers, header);
-        context.Features.Set(new InspectedUpload(header, request.ContentLength ?? _options.PeekBytes));
+        context.Features.Set(new InspectedUpload(header, request.ContentLength ?? _options.PeekBytes, DecodeCostEstimator.Estimate(verdict.Cost!)));
         metrics.Inspected(header.Format, "accepted", "ok", peeked);
         InspectionLog.Accepted(logger, header.Format, header.Width, header.Height, peeked);
         await next(context);

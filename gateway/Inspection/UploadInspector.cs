@@ -12,11 +12,14 @@ public sealed record InspectionVerdict(ImageHeader? Header, ProblemType? Problem
     /// <summary>Read more of the body (up to the peek window) and ask again.</summary>
     public static readonly InspectionVerdict NeedMoreData = new(null, null, null);
 
+    /// <summary>For an accepted upload: what decoding it will cost a backend depends on.</summary>
+    public DecodeCostFacts? Cost { get; init; }
+
     public bool IsNeedMoreData => Header is null && Problem is null;
 
     public bool IsAccepted => Header is not null;
 
-    public static InspectionVerdict Accept(ImageHeader header) => new(header, null, null);
+    public static InspectionVerdict Accept(ImageHeader header, DecodeCostFacts cost) => new(header, null, null) { Cost = cost };
 
     public static InspectionVerdict Reject(ProblemType problem, string detail) => new(null, problem, detail);
 }
@@ -99,7 +102,9 @@ public sealed class UploadInspector(IOptions<InspectionOptions> options)
             return InspectionVerdict.Reject(ProblemTypes.CorruptImage, defect);
         }
 
-        return InspectionVerdict.Accept(header);
+        // Within the limits, so the sides fit an int. A streamed body is weighed as the peek window.
+        var encodedBytes = complete ? prefix.Length : bodyLength ?? _options.PeekBytes;
+        return InspectionVerdict.Accept(header, DecodeCostFacts.FromHeader(header.Format, (int)header.Width, (int)header.Height, encodedBytes, prefix));
     }
 
     private InspectionVerdict? CheckSize(ImageHeader header)

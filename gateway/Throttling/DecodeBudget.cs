@@ -43,9 +43,10 @@ public sealed class DecodeBudget : IDisposable
     public RateLimiterStatistics Statistics => _limiter.GetStatistics() ?? new RateLimiterStatistics();
 
     /// <summary>
-    /// Permits <paramref name="upload"/> needs: body plus decoded pixels (and, for GIF, the first
-    /// frame's index buffer), in whole permits, at least 1 and at most the whole budget (an image that
-    /// alone exceeds it is admitted only when nothing else runs).
+    /// Permits <paramref name="upload"/> needs: what a backend reserves for it, its body plus its decode
+    /// estimate (the backend's own <see cref="ImageGateway.Common.Imaging.DecodeCostEstimator"/>), in
+    /// whole permits, at least 1 and at most the whole budget (an image that alone exceeds it is
+    /// admitted only when nothing else runs, and the backend answers it).
     /// </summary>
     public int PermitsFor(InspectedUpload? upload)
     {
@@ -54,9 +55,7 @@ public sealed class DecodeBudget : IDisposable
             return 1;
         }
 
-        var header = upload.Header;
-        var bytesPerPixel = header.SixteenBit ? 8 : 4;
-        var bytes = upload.BodyBytes + (header.Pixels * bytesPerPixel) + (header.FirstFrameWidth * header.FirstFrameHeight);
+        var bytes = upload.BodyBytes + upload.DecodeBytes;
         var permits = (bytes + _options.PermitBytes - 1) / _options.PermitBytes;
         return (int)Math.Clamp(permits, 1, TotalPermits);
     }

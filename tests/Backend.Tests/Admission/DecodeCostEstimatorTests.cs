@@ -1,5 +1,5 @@
-using ImageGateway.Backend.Admission;
 using ImageGateway.Backend.Counting;
+using ImageGateway.Common.Imaging;
 using ImageGateway.TestSupport;
 using Microsoft.Extensions.Options;
 using Xunit.Abstractions;
@@ -39,7 +39,7 @@ public sealed class DecodeCostEstimatorTests(ITestOutputHelper output)
         var before = GC.GetAllocatedBytesForCurrentThread();
         var result = Counter.Count(bytes, facts);
         var measured = GC.GetAllocatedBytesForCurrentThread() - before;
-        var estimate = DecodeCostEstimator.Estimate(facts);
+        var estimate = DecodeCostEstimator.Estimate(facts.Cost);
         output.WriteLine($"CAL {kind} {width}x{height} {facts.Pixel}: body {bytes.Length} measured {measured} extra/px {(double)(measured - (facts.Pixels * facts.Pixel.BytesPerPixel())) / facts.Pixels:0.00} body/px {(double)bytes.Length / facts.Pixels:0.00} estimate {estimate}, ratio {(double)estimate / measured:0.00}");
 
         Assert.Equal(white, result.WhitePixelCount);
@@ -59,7 +59,7 @@ public sealed class DecodeCostEstimatorTests(ITestOutputHelper output)
         Counter.Count(bytes, facts);
         var measured = GC.GetAllocatedBytesForCurrentThread() - before;
 
-        Assert.True(DecodeCostEstimator.Estimate(facts) >= measured, $"estimate {DecodeCostEstimator.Estimate(facts)} < measured {measured}");
+        Assert.True(DecodeCostEstimator.Estimate(facts.Cost) >= measured, $"estimate {DecodeCostEstimator.Estimate(facts.Cost)} < measured {measured}");
     }
 
     public static TheoryData<string> CorpusImages()

@@ -1,4 +1,5 @@
 using ImageGateway.Backend.Counting;
+using ImageGateway.Common.Imaging;
 using ImageGateway.Common.Problems;
 using ImageGateway.TestSupport;
 using Microsoft.Extensions.Options;

@@ -1,3 +1,4 @@
+using ImageGateway.Common.Imaging;
 using ImageGateway.Common.Problems;
 using ImageGateway.Gateway.Inspection;
 using ImageGateway.TestSupport;
@@ -77,4 +78,46 @@ public sealed class UploadInspectorTests
     [Fact]
     public void Inspect_Empty_IsEmptyBody() =>
         Assert.Equal(ProblemTypes.EmptyBody, _inspector.Inspect([], complete: true, bodyLength: 0).Problem);
+
+    /// <summary>
+    /// The gateway weighs an upload from its peek exactly as the backend will from the whole body,
+    /// so the gateway's budget per backend holds what a backend admits, no more and no less.
+    /// </summary>
+    [Theory]
+    [InlineData(GeneratedKind.PngRgb)]
+    [InlineData(GeneratedKind.JpegBaseline420)]
+    [InlineData(GeneratedKind.JpegProgressive)]
+    [InlineData(GeneratedKind.WebpLossy)]
+    [InlineData(GeneratedKind.Gif)]
+    [InlineData(GeneratedKind.Bmp8)]
+    public void Inspect_WeighsTheUploadFromItsPeekAsTheBackendDoesFromTheWholeBody(GeneratedKind kind)
+    {
+        var (body, _) = GeneratedImages.Create(kind, 1200, 900);
+        var inspector = new UploadInspector(Options.Create(new InspectionOptions()));
+        var prefix = body.AsSpan(0, Math.Min(body.Length, new InspectionOptions().PeekBytes));
+
+        var verdict = inspector.Inspect(prefix, complete: prefix.Length == body.Length, body.Length);
+
+        Assert.True(verdict.IsAccepted, verdict.Detail);
+        var backendView = DecodeCostFacts.FromHeader(verdict.Header!.Format, 1200, 900, body.Length, body);
+        Assert.Equal(backendView, verdict.Cost! with { Jpeg = backendView.Jpeg }); // the frame is compared below: its list compares by reference
+        Assert.Equal(backendView.Jpeg?.Progressive, verdict.Cost!.Jpeg?.Progressive);
+        Assert.Equal(backendView.Jpeg?.Components ?? [], verdict.Cost!.Jpeg?.Components ?? []);
+        Assert.Equal(DecodeCostEstimator.Estimate(backendView), DecodeCostEstimator.Estimate(verdict.Cost!));
+    }
+
+    [Fact]
+    public void Inspect_JpegWhoseFrameHeaderSitsBehindLargeAppSegments_IsWeighedByItsFrame()
+    {
+        var baseline = CraftedImages.JpegHeader(2000, 1500, appBytes: 200 * 1024);
+        var inspector = new UploadInspector(Options.Create(new InspectionOptions()));
+
+        var verdict = inspector.Inspect(baseline, complete: false, bodyLength: 3_000_000);
+
+        Assert.True(verdict.IsAccepted, verdict.Detail);
+        Assert.False(verdict.Cost!.Jpeg!.Progressive);
+        // A baseline 4:2:0 frame costs far less than the dearest (progressive 4:4:4) the gateway would otherwise assume.
+        var assumedDearest = verdict.Cost with { Jpeg = null };
+        Assert.True(DecodeCostEstimator.Estimate(verdict.Cost) * 3 < DecodeCostEstimator.Estimate(assumedDearest));
+    }
 }

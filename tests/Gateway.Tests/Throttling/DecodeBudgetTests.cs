@@ -23,8 +23,8 @@ public sealed class DecodeBudgetTests
         }), configuration);
     }
 
-    private static InspectedUpload Upload(long width, long height, long body, bool sixteenBit = false) =>
-        new(new ImageHeader("png", width, height, sixteenBit), body);
+    private static InspectedUpload Upload(long body, long decode) =>
+        new(new ImageHeader("png", 100, 100), body, decode);
 
     [Fact]
     public void Budget_IsPerBackendBytesTimesConfiguredDestinations_InPermits()
@@ -36,16 +36,14 @@ public sealed class DecodeBudgetTests
     }
 
     [Fact]
-    public void PermitsFor_IsBodyPlusDecodedPixels_RoundedUp()
+    public void PermitsFor_IsBodyPlusTheBackendsDecodeEstimate_RoundedUp()
     {
         using var budget = Budget(64L * 1024 * 1024);
 
-        // 100x100 RGBA = 40,000 bytes + 10,000 body = 50,000 bytes: one permit.
-        Assert.Equal(1, budget.PermitsFor(Upload(100, 100, 10_000)));
-        // 2000x2000 RGBA = 16,000,000 + 1,000,000 body = 17,000,000 bytes: ceil(17e6 / 65536) = 260.
-        Assert.Equal(260, budget.PermitsFor(Upload(2000, 2000, 1_000_000)));
-        // 16-bit samples decode at 8 bytes a pixel: 1000x1000 -> 8,000,000 + 0 -> 123 permits.
-        Assert.Equal(123, budget.PermitsFor(Upload(1000, 1000, 0, sixteenBit: true)));
+        Assert.Equal(1, budget.PermitsFor(Upload(10_000, 40_000)));
+        // 1,000,000 body + 16,000,000 decode = 17,000,000 bytes: ceil(17e6 / 65536) = 260.
+        Assert.Equal(260, budget.PermitsFor(Upload(1_000_000, 16_000_000)));
+        Assert.Equal(2, budget.PermitsFor(Upload(0, PermitBytes + 1)));
     }
 
     [Fact]
@@ -53,7 +51,7 @@ public sealed class DecodeBudgetTests
     {
         using var budget = Budget(1024 * 1024, destinations: 1);
 
-        Assert.Equal(budget.TotalPermits, budget.PermitsFor(Upload(10_000, 4_000, 0)));
+        Assert.Equal(budget.TotalPermits, budget.PermitsFor(Upload(0, 40_000_000)));
     }
 
     [Fact]

@@ -35,7 +35,7 @@ public sealed class ThrottlingTests : IAsyncLifetime
         using var throttled = new MetricCollector<long>(_stack.Gateway.Services.GetRequiredService<IMeterFactory>(), GatewayMetrics.MeterName, "gateway.uploads");
         using var hold = _stack.Backend.Hold();
 
-        // 1000x1000 RGB: 4 MB decoded, more than the whole 1 MiB budget, so it takes all 16 permits.
+        // 1000x1000 PNG: a 1 MB mask and decoder state, more than the whole 1 MiB budget, so it takes all 16 permits.
         var photo = _stack.PostAsync(CraftedImages.Png(1000, 1000, rows: 1));
         await _stack.Backend.WaitForInFlightAsync(1, TimeSpan.FromSeconds(10));
         using var response = await _stack.PostAsync(CraftedImages.Png(8, 8, rows: 8));
@@ -55,12 +55,14 @@ public sealed class ThrottlingTests : IAsyncLifetime
     {
         using var hold = _stack.Backend.Hold();
 
-        // 100x100 RGB: 40 KB decoded + ~100 B body, one permit each: sixteen fit at once.
-        var thumbnails = Enumerable.Range(0, 16).Select(_ => _stack.PostAsync(CraftedImages.Png(100, 100, rows: 1))).ToList();
-        await _stack.Backend.WaitForInFlightAsync(16, TimeSpan.FromSeconds(10));
-        using var seventeenth = await _stack.PostAsync(CraftedImages.Png(100, 100, rows: 1));
+        // 100x100 PNG: the backend's estimate is 192 KiB of decoder state + a 10 KB mask + rows + the
+        // ~100 B body twice, about 209 KB: four 64 KiB permits each, so four fit in the sixteen.
+        var thumbnailPng = CraftedImages.Png(100, 100, rows: 1);
+        var thumbnails = Enumerable.Range(0, 4).Select(_ => _stack.PostAsync(thumbnailPng)).ToList();
+        await _stack.Backend.WaitForInFlightAsync(4, TimeSpan.FromSeconds(10));
+        using var fifth = await _stack.PostAsync(thumbnailPng);
 
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, seventeenth.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, fifth.StatusCode);
         hold.Dispose();
         foreach (var thumbnail in thumbnails)
         {

@@ -1,11 +1,12 @@
 using System.Buffers.Binary;
 
-namespace ImageGateway.Backend.Counting;
+namespace ImageGateway.Common.Imaging;
 
 /// <summary>
-/// The few header facts ImageSharp's <c>Identify</c> does not expose but decoding cost and pixel type
-/// depend on: a JPEG's frame (progressive? which sampling?), whether a PNG carries a transparency
-/// chunk, whether a WebP is the simple lossy kind without alpha. Read from the bytes, bounded.
+/// The few header facts ImageSharp's <c>Identify</c> does not expose but decoding cost depends on: a
+/// JPEG's frame (progressive? which sampling?), a GIF's first frame, a WebP's separate alpha plane, a
+/// BMP's run-length coding. Read from the first bytes of the image (a prefix holding the header
+/// suffices), bounded; the gateway reads them from its peek, the backend from the whole body.
 /// </summary>
 public static class FormatHeaders
 {
@@ -117,6 +118,9 @@ public static class FormatHeaders
 /// <summary>A JPEG frame header: progressive or not, and each component's sampling factors.</summary>
 public sealed record JpegFrame(bool Progressive, IReadOnlyList<JpegComponent> Components)
 {
+    /// <summary>The dearest frame to decode: progressive, three components at full resolution.</summary>
+    public static readonly JpegFrame ProgressiveFullColour = new(true, [new(1, 1), new(1, 1), new(1, 1)]);
+
     /// <summary>
     /// Bytes of DCT coefficients for the whole image (64 16-bit values per 8x8 block, blocks padded to
     /// whole MCUs): what a progressive decoder must keep until the last scan.
