@@ -12,8 +12,10 @@ namespace ImageGateway.Backend.Counting;
 /// <para>
 /// Conversions go through <typeparamref name="TReference"/> and ask whether the result has every bit
 /// set (8-bit sources are tested directly, with the same answer), so the answer is the one decoding
-/// into <typeparamref name="TReference"/> and counting would give: 8-bit images use <see cref="Rgba32"/> (white is 255 in every channel,
-/// alpha included); deeper ones <see cref="Rgba64"/> (65535; 0xFFFE must not round up to white).
+/// into <typeparamref name="TReference"/> and counting would give: 8-bit images use
+/// <see cref="Rgba32"/> (white is 255 in every channel, alpha included); deeper ones
+/// <see cref="Rgba64"/> (65535; 0xFFFE must not round up to white). The reference must be a 4- or
+/// 8-byte pixel whose white is all bits set (checked when its operations are created).
 /// The bulk conversions ImageSharp's decoders call are in <see cref="WhiteMaskOperations{TReference}"/>.
 /// </para>
 /// A mask pixel reads back as opaque white or transparent black.
@@ -24,15 +26,6 @@ public struct WhiteMask<TReference> : IPixel<WhiteMask<TReference>>, IEquatable<
 {
     /// <summary>The byte of a white pixel; any other pixel is 0.</summary>
     public const byte WhiteByte = byte.MaxValue;
-
-    static WhiteMask()
-    {
-        var size = Unsafe.SizeOf<TReference>();
-        if (size is not (sizeof(uint) or sizeof(ulong)))
-        {
-            throw new NotSupportedException($"{typeof(TReference).Name} is {size} bytes; a white mask needs a 4- or 8-byte reference pixel whose white is all bits set.");
-        }
-    }
 
     /// <summary><see cref="WhiteByte"/> when white, else 0.</summary>
     public byte PackedValue;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -18,6 +19,15 @@ public sealed class WhiteMaskOperations<TReference> : PixelOperations<WhiteMask<
 {
     /// <summary>Pixels converted per step: 256 fit in 2 KiB of stack at 8 bytes a pixel.</summary>
     private const int ChunkPixels = 256;
+
+    public WhiteMaskOperations()
+    {
+        var size = Unsafe.SizeOf<TReference>();
+        if (size is not (sizeof(uint) or sizeof(ulong)))
+        {
+            throw new NotSupportedException($"{typeof(TReference).Name} is {size} bytes; a white mask needs a 4- or 8-byte reference pixel whose white is all bits set.");
+        }
+    }
 
     private delegate void ChunkConversion<TSource>(PixelOperations<TReference> reference, Configuration configuration, ReadOnlySpan<TSource> source, Span<TReference> destination);
 

@@ -113,6 +113,10 @@ public sealed class WhiteMaskTests
     }
 
     [Fact]
+    public void ReferenceWhoseWhiteIsNotOneMachineWord_IsRefused() =>
+        Assert.Throws<NotSupportedException>(() => new WhiteMaskOperations<Rgb24>());
+
+    [Fact]
     public void BulkConversion_IntoTooShortADestination_Throws() =>
         Assert.Throws<ArgumentException>(() => PixelOperations<WhiteMask<Rgba32>>.Instance.FromRgb24(Configuration, new Rgb24[10], new WhiteMask<Rgba32>[9]));
 
