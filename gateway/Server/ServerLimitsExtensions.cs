@@ -11,7 +11,10 @@ public static class ServerLimitsExtensions
     /// <summary>Request buffer beyond the peek window, in bytes.</summary>
     public const int RequestBufferSlack = 64 * 1024;
 
-    /// <summary>Kestrel's minimum data rates and timeouts (<c>SlowClients</c>) and an input buffer that holds the peek window.</summary>
+    /// <summary>
+    /// Kestrel's minimum data rates and timeouts (<c>SlowClients</c>), an input buffer that holds the
+    /// peek window, and large receive blocks within a budget (<c>ConnectionBuffers</c>).
+    /// </summary>
     public static IHostApplicationBuilder AddServerLimits(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<SlowClientOptions>()

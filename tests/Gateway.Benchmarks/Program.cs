@@ -68,6 +68,11 @@ if (shapes.Count > 0)
                 ["Throttling__DecodeBudgetBytesPerBackend"] = (await DecodeBudgetBytesAsync(backend.BaseAddress)).ToString(CultureInfo.InvariantCulture),
             };
             await using var gateway = await CpuAffinity.StartOn(frontCpus, () => Stack.StartGatewayAsync(configuration, [backend.BaseAddress], environment));
+            if (!CpuAffinity.Of(backend.Pid).SetEquals(backendCpus) || !CpuAffinity.Of(gateway.Pid).SetEquals(frontCpus))
+            {
+                throw new InvalidOperationException("The backend or the gateway did not start on the CPUs it was given.");
+            }
+
             Console.WriteLine($"Real backend (decodes and counts noise PNGs), {shape}: backend on CPUs {string.Join(",", CpuAffinity.Of(backend.Pid).Order())}, " +
                 $"gateway on {string.Join(",", CpuAffinity.Of(gateway.Pid).Order())}, load client on {string.Join(",", CpuAffinity.Of(Environment.ProcessId).Order())}:");
             var cpu = new ProcessCpu(new Dictionary<string, int> { ["client"] = Environment.ProcessId, ["gateway"] = gateway.Pid, ["backend"] = backend.Pid });

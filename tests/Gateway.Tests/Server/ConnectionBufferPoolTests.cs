@@ -17,7 +17,7 @@ public sealed class ConnectionBufferPoolTests
     public void Rent_LendsLargeBlocksUpToTheBudget_ThenKestrelsOwnBlocks_AndLargeAgainOnceOneIsReturned()
     {
         var small = new CountingPoolFactory();
-        using var factory = new ConnectionBufferPoolFactory(small, Options.Create(new ConnectionBufferOptions { BlockBytes = Block, BudgetBytes = 2 * Block }));
+        var factory = new ConnectionBufferPoolFactory(small, Options.Create(new ConnectionBufferOptions { BlockBytes = Block, BudgetBytes = 2 * Block }));
         using var pool = factory.Create();
 
         using var first = pool.Rent(2048);
@@ -42,8 +42,8 @@ public sealed class ConnectionBufferPoolTests
     public void Rent_WithNoBudget_OrMoreThanABlock_IsKestrelsOwn()
     {
         var small = new CountingPoolFactory();
-        using var off = new ConnectionBufferPoolFactory(small, Options.Create(new ConnectionBufferOptions { BlockBytes = Block, BudgetBytes = 0 }));
-        using var on = new ConnectionBufferPoolFactory(small, Options.Create(new ConnectionBufferOptions { BlockBytes = Block }));
+        var off = new ConnectionBufferPoolFactory(small, Options.Create(new ConnectionBufferOptions { BlockBytes = Block, BudgetBytes = 0 }));
+        var on = new ConnectionBufferPoolFactory(small, Options.Create(new ConnectionBufferOptions { BlockBytes = Block }));
 
         using var fromOff = off.Create().Rent(2048);
         using var tooLarge = on.Create().Rent(Block + 1);
