@@ -1,4 +1,5 @@
 using ImageGateway.Gateway.Inspection;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,10 @@ public static class ServerLimitsExtensions
     /// <summary>Request buffer beyond the peek window, in bytes.</summary>
     public const int RequestBufferSlack = 64 * 1024;
 
-    /// <summary>Kestrel's minimum data rates and timeouts (<c>SlowClients</c>) and an input buffer that holds the peek window.</summary>
+    /// <summary>
+    /// Kestrel's minimum data rates and timeouts (<c>SlowClients</c>), an input buffer that holds the
+    /// peek window, and large receive blocks within a budget (<c>ConnectionBuffers</c>).
+    /// </summary>
     public static IHostApplicationBuilder AddServerLimits(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<SlowClientOptions>()
@@ -33,7 +37,30 @@ public static class ServerLimitsExtensions
         builder.Services.AddOptions<SocketTransportOptions>()
             .Configure<IOptions<InspectionOptions>>((transport, inspection) =>
                 transport.MaxReadBufferSize = RequestBufferBytes(inspection.Value));
+        builder.Services.AddOptions<ConnectionBufferOptions>()
+            .Bind(builder.Configuration.GetSection(ConnectionBufferOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddConnectionBufferPool();
         return builder;
+    }
+
+    /// <summary>
+    /// Wraps the memory pool factory Kestrel registered last (its transport takes its pools from
+    /// it) in <see cref="ConnectionBufferPoolFactory"/>. Call again after anything that registers
+    /// Kestrel anew (a test host does, after the application's services).
+    /// </summary>
+    public static IServiceCollection AddConnectionBufferPool(this IServiceCollection services)
+    {
+        var kestrels = services.LastOrDefault(d => d.ServiceType == typeof(IMemoryPoolFactory<byte>) && !d.IsKeyedService)
+            ?? throw new InvalidOperationException("Kestrel registered no IMemoryPoolFactory<byte> to build the connection buffer pool on.");
+        services.Remove(kestrels);
+        services.AddSingleton<IMemoryPoolFactory<byte>>(provider => new ConnectionBufferPoolFactory(
+            (IMemoryPoolFactory<byte>)(kestrels.ImplementationInstance
+                ?? kestrels.ImplementationFactory?.Invoke(provider)
+                ?? ActivatorUtilities.CreateInstance(provider, kestrels.ImplementationType!)),
+            provider.GetRequiredService<IOptions<ConnectionBufferOptions>>()));
+        return services;
     }
 
     private static long RequestBufferBytes(InspectionOptions inspection) => inspection.PeekBytes + RequestBufferSlack;

@@ -11,8 +11,15 @@ internal sealed record LoadResult(long Ok, long Failed, TimeSpan Duration, doubl
 
     public double MegabytesPerSecond => RequestsPerSecond * BytesPerRequest / 1e6;
 
+    /// <summary>CPU time each watched process spent during the measured run.</summary>
+    public IReadOnlyDictionary<string, TimeSpan> Cpu { get; init; } = new Dictionary<string, TimeSpan>();
+
+    /// <summary>CPU microseconds <paramref name="process"/> spent per request served.</summary>
+    public double CpuMicrosPerRequest(string process) => Cpu[process].TotalMicroseconds / Math.Max(1, Ok + Failed);
+
     public override string ToString() =>
-        $"{RequestsPerSecond,8:F1} req/s {MegabytesPerSecond,8:F1} MB/s  p50 {P50Ms,7:F2} ms  p99 {P99Ms,7:F2} ms  ({Ok} ok, {Failed} failed{FailedStatuses})";
+        $"{RequestsPerSecond,8:F1} req/s {MegabytesPerSecond,8:F1} MB/s  p50 {P50Ms,7:F2} ms  p99 {P99Ms,7:F2} ms  ({Ok} ok, {Failed} failed{FailedStatuses})" +
+        string.Concat(Cpu.Select(c => $"  {c.Key} {CpuMicrosPerRequest(c.Key):F0} us/req ({c.Value.TotalSeconds / Duration.TotalSeconds:P0})"));
 }
 
 /// <summary>
@@ -21,12 +28,18 @@ internal sealed record LoadResult(long Ok, long Failed, TimeSpan Duration, doubl
 /// </summary>
 internal static class Load
 {
-    public static async Task<LoadResult> RunAsync(Uri target, byte[] body, int concurrency, TimeSpan duration, TimeSpan warmup, string path = "/count-white-pixels")
+    /// <summary>
+    /// Warms up, then measures for <paramref name="duration"/>; when <paramref name="cpu"/> is given,
+    /// the CPU time its processes spent in the measured part goes into the result.
+    /// </summary>
+    public static async Task<LoadResult> RunAsync(Uri target, byte[] body, int concurrency, TimeSpan duration, TimeSpan warmup, string path = "/count-white-pixels", ProcessCpu? cpu = null)
     {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
         using var client = new HttpClient(handler) { BaseAddress = target, Timeout = TimeSpan.FromSeconds(60) };
         await LoopAsync(client, path, body, concurrency, warmup, record: false);
-        return await LoopAsync(client, path, body, concurrency, duration, record: true);
+        var before = cpu?.Snapshot();
+        var result = await LoopAsync(client, path, body, concurrency, duration, record: true);
+        return cpu is null ? result : result with { Cpu = ProcessCpu.Since(before!, cpu.Snapshot()) };
     }
 
     private static async Task<LoadResult> LoopAsync(HttpClient client, string path, byte[] body, int concurrency, TimeSpan duration, bool record)

@@ -3,8 +3,9 @@ using ImageGateway.Gateway.Benchmarks;
 using ImageGateway.TestSupport;
 
 // Gateway benchmark (not a test): the real gateway as a process in front of real backends or
-// in-process sinks, all on loopback. Bounded: about two minutes. From the repository root:
+// in-process sinks, all on loopback. Bounded: about seven minutes. From the repository root:
 //   dotnet run -c Release --project tests/Gateway.Benchmarks [-- throughput memory balancing]
+// "throughput" runs both CPU shapes; "shared" or "pinned" runs one.
 // BENCH_SECONDS sets the length of each measured run (default 3), BENCH_ROUNDS the interleaved
 // rounds of the throughput comparison (default 3), BENCH_UPLOADS the uploads in flight in the
 // memory part (default 32).
@@ -17,13 +18,17 @@ var warmup = TimeSpan.FromSeconds(1);
 var uploadsInFlight = int.Parse(Environment.GetEnvironmentVariable("BENCH_UPLOADS") ?? "32", CultureInfo.InvariantCulture);
 Console.WriteLine($"Gateway benchmark ({configuration}), {Environment.ProcessorCount} cores, {duration.TotalSeconds} s a run after {warmup.TotalSeconds} s warm-up, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
 
-if (parts.Contains("throughput"))
+// The throughput part runs in two shapes. "shared": load client, gateway and backend share all
+// cores, as on one small machine. "pinned": the deployed shape, where a backend has CPUs of its
+// own: the backend alone on one core, the load client and the gateway on another, in the direct
+// runs as in the gateway runs, so the backend gets the same CPU in both.
+var shapes = new[] { "shared", "pinned" }.Where(shape => parts.Contains(shape) || parts.Contains("throughput")).ToList();
+if (shapes.Count > 0)
 {
-    // 1a. Against the real backend (it decodes and counts): the product's own path. Fair share is
-    // off (one load client). "YARP only" is a second route in the same gateway, /bare/..., with no
-    // inspection and no rate limiting: what the proxy hop itself costs on this machine. (Route
+    // "YARP only" is a second route in the same gateway, /bare/..., with no inspection and no rate
+    // limiting: what the proxy hop itself costs. "+ inspection" adds the header peek. (Route
     // settings go in as environment variables, whose names AppProcess's /bin/sh keeps only without
-    // '-', hence a route named "bare".)
+    // '-', hence route names without one.) Fair share is off: there is one load client.
     var gatewayEnvironment = new Dictionary<string, string>(quiet)
     {
         ["Throttling__ClientShare"] = "0",
@@ -37,28 +42,69 @@ if (parts.Contains("throughput"))
         ["ReverseProxy__Routes__inspected__Metadata__ImageInspection"] = "true",
         ["ReverseProxy__Routes__inspected__Transforms__0__PathRemovePrefix"] = "/inspected",
     };
-    await using (var backend = await Stack.StartBackendAsync(configuration, "backend", quiet))
-    await using (var gateway = await Stack.StartGatewayAsync(configuration, [backend.BaseAddress], gatewayEnvironment))
+    var allCpus = CpuAffinity.Of(Environment.ProcessId).Order().ToArray();
+    foreach (var shape in shapes)
     {
-        Console.WriteLine("Real backend (decodes and counts noise PNGs):");
-        await CompareAsync(backend.BaseAddress, gateway.BaseAddress, "~50 KB (128x128)", CraftedImages.NoisePng(128, 128, 1), 4);
-        await CompareAsync(backend.BaseAddress, gateway.BaseAddress, "~5 MB (1300x1300)", CraftedImages.NoisePng(1300, 1300, 2), 2);
-    }
-
-    // 1b. Against a sink that does no work: the proxy hop alone, an upper bound on its cost.
-    await using (var sink = await SinkBackend.StartAsync())
-    await using (var gateway = await Stack.StartGatewayAsync(configuration, [sink.BaseAddress], gatewayEnvironment))
-    {
-        Console.WriteLine("Null backend (reads the body, answers 200):");
-        await CompareAsync(sink.BaseAddress, gateway.BaseAddress, "~50 KB", Payload(50_000), 8);
-        await CompareAsync(sink.BaseAddress, gateway.BaseAddress, "~5 MB", Payload(5_000_000), 4);
-
-        // Where the gateway's own time goes on small uploads: the same gateway, route by route.
-        var small = Payload(50_000);
-        foreach (var (stage, path) in new[] { ("YARP only", "/bare/count-white-pixels"), ("+ inspection", "/inspected/count-white-pixels"), ("+ decode budget", "/count-white-pixels") })
+        if (shape == "pinned" && allCpus.Length < 2)
         {
-            Console.WriteLine($"    {stage,-16} {await Load.RunAsync(gateway.BaseAddress, small, 8, duration, warmup, path)}");
+            Console.WriteLine($"Pinned shape skipped: this process may run on {allCpus.Length} CPU only.");
+            continue;
         }
+
+        // 1a. Against the real backend (it decodes and counts): the product's own path.
+        int[] backendCpus = shape == "pinned" ? [allCpus[1]] : allCpus;
+        int[] frontCpus = shape == "pinned" ? [allCpus[0]] : allCpus;
+        CpuAffinity.PinThisProcess(frontCpus);
+        try
+        {
+            await using var backend = await CpuAffinity.StartOn(backendCpus, () => Stack.StartBackendAsync(configuration, "backend", quiet));
+
+            // The gateway weighs uploads against the backend's decode budget. Its default is what a
+            // backend derives in a 50 MiB container; this backend runs without a memory limit, so it
+            // is told this backend's own budget (from its /health/ready), or it would queue work that
+            // the backend takes at once when called directly.
+            var environment = new Dictionary<string, string>(gatewayEnvironment)
+            {
+                ["Throttling__DecodeBudgetBytesPerBackend"] = (await DecodeBudgetBytesAsync(backend.BaseAddress)).ToString(CultureInfo.InvariantCulture),
+            };
+            await using var gateway = await CpuAffinity.StartOn(frontCpus, () => Stack.StartGatewayAsync(configuration, [backend.BaseAddress], environment));
+            if (!CpuAffinity.Of(backend.Pid).SetEquals(backendCpus) || !CpuAffinity.Of(gateway.Pid).SetEquals(frontCpus))
+            {
+                throw new InvalidOperationException("The backend or the gateway did not start on the CPUs it was given.");
+            }
+
+            Console.WriteLine($"Real backend (decodes and counts noise PNGs), {shape}: backend on CPUs {string.Join(",", CpuAffinity.Of(backend.Pid).Order())}, " +
+                $"gateway on {string.Join(",", CpuAffinity.Of(gateway.Pid).Order())}, load client on {string.Join(",", CpuAffinity.Of(Environment.ProcessId).Order())}:");
+            var cpu = new ProcessCpu(new Dictionary<string, int> { ["client"] = Environment.ProcessId, ["gateway"] = gateway.Pid, ["backend"] = backend.Pid });
+            await CompareAsync(backend.BaseAddress, gateway.BaseAddress, "~50 KB (128x128)", CraftedImages.NoisePng(128, 128, 1), 4, cpu);
+            await CompareAsync(backend.BaseAddress, gateway.BaseAddress, "~5 MB (1300x1300)", CraftedImages.NoisePng(1300, 1300, 2), 2, cpu);
+        }
+        finally
+        {
+            CpuAffinity.PinThisProcess(allCpus);
+        }
+
+        if (shape != "shared")
+        {
+            continue;
+        }
+
+        // 1b. Against a sink in the load client's process that does no work: the proxy hop alone,
+        // an upper bound on its cost, and route by route where the gateway's own time goes.
+        await using var sink = await SinkBackend.StartAsync();
+        await using var sinkGateway = await Stack.StartGatewayAsync(configuration, [sink.BaseAddress], gatewayEnvironment);
+        var sinkCpu = new ProcessCpu(new Dictionary<string, int> { ["client+sink"] = Environment.ProcessId, ["gateway"] = sinkGateway.Pid });
+        Console.WriteLine("Null backend (reads the body, answers 200), shared:");
+        await CompareAsync(sink.BaseAddress, sinkGateway.BaseAddress, "~50 KB", Payload(50_000), 8, sinkCpu);
+        await CompareAsync(sink.BaseAddress, sinkGateway.BaseAddress, "~5 MB", Payload(5_000_000), 4, sinkCpu);
+        Target[] stages =
+        [
+            new("YARP only", sinkGateway.BaseAddress, "/bare/count-white-pixels"),
+            new("+ inspection", sinkGateway.BaseAddress, "/inspected/count-white-pixels"),
+            new("+ decode budget", sinkGateway.BaseAddress, "/count-white-pixels"),
+        ];
+        await MeasureAsync("~50 KB", Payload(50_000), 8, stages, sinkCpu);
+        await MeasureAsync("~5 MB", Payload(5_000_000), 4, stages, sinkCpu);
     }
 }
 
@@ -127,35 +173,48 @@ if (parts.Contains("balancing"))
     }
 }
 
-async Task CompareAsync(Uri direct, Uri gateway, string label, byte[] body, int concurrency)
+async Task CompareAsync(Uri direct, Uri gateway, string label, byte[] body, int concurrency, ProcessCpu cpu)
 {
-    // Interleaved rounds (direct, gateway, YARP only, direct, ...) so that a burst of other work on
-    // a shared machine hits every target alike; each target is reported by its median round.
-    var targets = new (string Name, Uri Target, string Path)[]
-    {
-        ("direct", direct, "/count-white-pixels"),
-        ("gateway", gateway, "/count-white-pixels"),
-        ("YARP only", gateway, "/bare/count-white-pixels"),
-    };
+    var median = await MeasureAsync(label, body, concurrency,
+        [new("direct", direct, "/count-white-pixels"), new("gateway", gateway, "/count-white-pixels"), new("YARP only", gateway, "/bare/count-white-pixels")], cpu);
+    Console.WriteLine($"    gateway/direct throughput {median["gateway"].RequestsPerSecond / median["direct"].RequestsPerSecond:F2} (goal >= 0.85); " +
+        $"YARP only/direct {median["YARP only"].RequestsPerSecond / median["direct"].RequestsPerSecond:F2}; gateway/YARP only {median["gateway"].RequestsPerSecond / median["YARP only"].RequestsPerSecond:F2}");
+
+    // What the hop costs in CPU: all processes' CPU per request through the gateway less direct.
+    var total = median.ToDictionary(m => m.Key, m => cpu.Processes.Keys.Sum(m.Value.CpuMicrosPerRequest));
+    Console.WriteLine($"    CPU per request, all processes: direct {total["direct"]:F0} us, gateway {total["gateway"]:F0} us: " +
+        $"the hop costs {total["gateway"] - total["direct"]:F0} us, {median["gateway"].CpuMicrosPerRequest("gateway"):F0} us of it in the gateway process");
+}
+
+async Task<Dictionary<string, LoadResult>> MeasureAsync(string label, byte[] body, int concurrency, Target[] targets, ProcessCpu cpu)
+{
+    // Interleaved rounds (one run of each target, then again) so that a burst of other work on a
+    // shared machine hits every target alike; each target is reported by its median round.
     var results = targets.ToDictionary(t => t.Name, _ => new List<LoadResult>());
     for (var round = 0; round < rounds; round++)
     {
         foreach (var (name, target, path) in targets)
         {
-            results[name].Add(await Load.RunAsync(target, body, concurrency, duration, warmup, path));
+            results[name].Add(await Load.RunAsync(target, body, concurrency, duration, warmup, path, cpu));
         }
     }
 
     var median = results.ToDictionary(r => r.Key, r => r.Value.OrderBy(x => x.RequestsPerSecond).ElementAt(r.Value.Count / 2));
-    Console.WriteLine($"  {label} uploads ({body.Length} bytes), {concurrency} concurrent, median of {rounds} rounds:");
+    Console.WriteLine($"  {label} uploads ({body.Length} bytes), {concurrency} concurrent, median of {rounds} rounds (CPU per request and share of one core):");
     foreach (var (name, _, _) in targets)
     {
         var all = string.Join(" / ", results[name].Select(r => r.RequestsPerSecond.ToString("F0", CultureInfo.InvariantCulture)));
-        Console.WriteLine($"    {name,-10} {median[name]}  [rounds: {all} req/s]");
+        Console.WriteLine($"    {name,-16} {median[name]}  [rounds: {all} req/s]");
     }
 
-    Console.WriteLine($"    gateway/direct throughput {median["gateway"].RequestsPerSecond / median["direct"].RequestsPerSecond:F2} (goal >= 0.85); " +
-        $"YARP only/direct {median["YARP only"].RequestsPerSecond / median["direct"].RequestsPerSecond:F2}; gateway/YARP only {median["gateway"].RequestsPerSecond / median["YARP only"].RequestsPerSecond:F2}");
+    return median;
+}
+
+static async Task<long> DecodeBudgetBytesAsync(Uri backend)
+{
+    using var client = new HttpClient { BaseAddress = backend, Timeout = TimeSpan.FromSeconds(10) };
+    using var health = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync("/health/ready"));
+    return health.RootElement.GetProperty("checks").GetProperty("memory").GetProperty("data").GetProperty("decode_budget_bytes").GetInt64();
 }
 
 static byte[] Payload(int size)
@@ -180,3 +239,6 @@ static long RssBytes(int pid)
 
     throw new InvalidOperationException($"No VmRSS for {pid}.");
 }
+
+/// <summary>One thing to load: a name for the report, a server and the path to post to.</summary>
+internal sealed record Target(string Name, Uri Server, string Path);

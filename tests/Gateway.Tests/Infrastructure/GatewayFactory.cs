@@ -1,10 +1,12 @@
 using System.Net;
+using ImageGateway.Gateway.Server;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 
 namespace ImageGateway.Gateway.Tests.Infrastructure;
 
@@ -48,5 +50,13 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Testing");
         builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(_settings));
+    }
+
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        // The factory registers Kestrel again, after the application's services: wrap its memory
+        // pool factory again, as the application does with the one it starts with.
+        builder.ConfigureServices(services => services.AddConnectionBufferPool());
+        return base.CreateHost(builder);
     }
 }
