@@ -91,8 +91,11 @@ if (shapes.Count > 0)
 
         // 1b. Against a sink in the load client's process that does no work: the proxy hop alone,
         // an upper bound on its cost, and route by route where the gateway's own time goes.
+        // The sink decodes nothing, so the gateway is given a budget the load never fills: the
+        // limiter still weighs and admits every upload (its CPU is measured), but never queues one.
         await using var sink = await SinkBackend.StartAsync();
-        await using var sinkGateway = await Stack.StartGatewayAsync(configuration, [sink.BaseAddress], gatewayEnvironment);
+        await using var sinkGateway = await Stack.StartGatewayAsync(configuration, [sink.BaseAddress],
+            new Dictionary<string, string>(gatewayEnvironment) { ["Throttling__DecodeBudgetBytesPerBackend"] = (4L << 30).ToString(CultureInfo.InvariantCulture) });
         var sinkCpu = new ProcessCpu(new Dictionary<string, int> { ["client+sink"] = Environment.ProcessId, ["gateway"] = sinkGateway.Pid });
         Console.WriteLine("Null backend (reads the body, answers 200), shared:");
         await CompareAsync(sink.BaseAddress, sinkGateway.BaseAddress, "~50 KB", Payload(50_000), 8, sinkCpu);
