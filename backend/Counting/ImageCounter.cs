@@ -117,8 +117,7 @@ public sealed class ImageCounter
         Image<WhiteMask<TReference>> decoded;
         try
         {
-            using var stream = AsStream(image);
-            decoded = Image.Load<WhiteMask<TReference>>(_configuration, stream);
+            decoded = LoadRetryingUnexpected<TReference>(image);
         }
         catch (InvalidMemoryOperationException ex)
         {
@@ -134,6 +133,35 @@ public sealed class ImageCounter
         {
             return CountRows(decoded.Frames.RootFrame);
         }
+    }
+
+    /// <summary>
+    /// ImageSharp reports bad data as an <see cref="ImageFormatException"/>. Anything else (seen: a
+    /// <see cref="NullReferenceException"/> from the JPEG decoder under the 64-client burst, while
+    /// other decodes ran out of memory) may be an <see cref="OutOfMemoryException"/> lost in a
+    /// decoder's cleanup (the JPEG decoder's Dispose can throw on a half-built frame and replace the
+    /// original exception: ImageSharp issue 823). Decoding the same bytes again tells the two apart:
+    /// a defect in the data fails the same way again (422); lost memory does not, or fails as out
+    /// of memory (503).
+    /// </summary>
+    private Image<WhiteMask<TReference>> LoadRetryingUnexpected<TReference>(ReadOnlyMemory<byte> image)
+        where TReference : unmanaged, IPixel<TReference>
+    {
+        try
+        {
+            return Load<TReference>(image);
+        }
+        catch (Exception ex) when (ex is not (OutOfMemoryException or InvalidMemoryOperationException or ImageFormatException))
+        {
+            return Load<TReference>(image);
+        }
+    }
+
+    private Image<WhiteMask<TReference>> Load<TReference>(ReadOnlyMemory<byte> image)
+        where TReference : unmanaged, IPixel<TReference>
+    {
+        using var stream = AsStream(image);
+        return Image.Load<WhiteMask<TReference>>(_configuration, stream);
     }
 
     private static long CountRows<TReference>(ImageFrame<WhiteMask<TReference>> frame)
