@@ -54,8 +54,11 @@ public sealed class ImageCounter
         IImageInfo? info;
         try
         {
-            using var stream = AsStream(image);
-            info = Image.Identify(_configuration, stream, out _);
+            info = RetryingUnexpected(() =>
+            {
+                using var stream = AsStream(image);
+                return Image.Identify(_configuration, stream, out _);
+            });
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -117,7 +120,7 @@ public sealed class ImageCounter
         Image<WhiteMask<TReference>> decoded;
         try
         {
-            decoded = LoadRetryingUnexpected<TReference>(image);
+            decoded = RetryingUnexpected(() => Load<TReference>(image));
         }
         catch (InvalidMemoryOperationException ex)
         {
@@ -144,16 +147,15 @@ public sealed class ImageCounter
     /// a defect in the data fails the same way again (422); lost memory does not, or fails as out
     /// of memory (503).
     /// </summary>
-    private Image<WhiteMask<TReference>> LoadRetryingUnexpected<TReference>(ReadOnlyMemory<byte> image)
-        where TReference : unmanaged, IPixel<TReference>
+    private static T RetryingUnexpected<T>(Func<T> read)
     {
         try
         {
-            return Load<TReference>(image);
+            return read();
         }
         catch (Exception ex) when (ex is not (OutOfMemoryException or InvalidMemoryOperationException or ImageFormatException))
         {
-            return Load<TReference>(image);
+            return read();
         }
     }
 
