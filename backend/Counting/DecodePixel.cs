@@ -4,7 +4,8 @@ namespace ImageGateway.Backend.Counting;
 
 /// <summary>
 /// What an image is decoded into: a one-byte <see cref="WhiteMask{TReference}"/> whose white test is
-/// the one of the 8-bit or the 16-bit reference pixel. Samples deeper than 8 bits need the 16-bit test
+/// the one of the 8-bit or the 16-bit reference pixel (one byte a pixel either way:
+/// <see cref="ImageGateway.Common.Imaging.DecodeCostEstimator.DecodedBytesPerPixel"/>). Samples deeper than 8 bits need the 16-bit test
 /// (0xFF80..0xFFFE would round up to 0xFF at 8 bits); everything else is 8-bit.
 /// </summary>
 public enum DecodePixel
@@ -14,14 +15,4 @@ public enum DecodePixel
 
     /// <summary>Deeper samples: white is 65535 in every channel of <see cref="Rgba64"/>.</summary>
     Mask16,
-}
-
-public static class DecodePixelExtensions
-{
-    /// <summary>Bytes one decoded pixel takes: a mask is one byte whatever the image's depth.</summary>
-    public static int BytesPerPixel(this DecodePixel pixel) => pixel switch
-    {
-        DecodePixel.Mask8 or DecodePixel.Mask16 => 1,
-        _ => throw new ArgumentOutOfRangeException(nameof(pixel), pixel, null),
-    };
 }

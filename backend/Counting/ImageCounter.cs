@@ -1,14 +1,11 @@
-using System.Runtime.InteropServices;
 using ImageGateway.Common.Imaging;
 using ImageGateway.Common.Problems;
 using Microsoft.Extensions.Options;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
-using SixLabors.ImageSharp.Formats.Bmp;
 using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Formats.Pbm;
-using SixLabors.ImageSharp.Formats.Webp;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.Memory;
 using SixLabors.ImageSharp.PixelFormats;
@@ -217,9 +214,6 @@ public sealed class ImageCounter
 /// <summary>What the header says: the short format name, the size, and the pixel type counting needs.</summary>
 public sealed record ImageFacts(string Format, int Width, int Height, DecodePixel Pixel)
 {
-    /// <summary>Pixels in the image.</summary>
-    public long Pixels => (long)Width * Height;
-
     /// <summary>What the cost of decoding it depends on (<see cref="DecodeCostEstimator"/>).</summary>
     public required DecodeCostFacts Cost { get; init; }
 }

@@ -132,7 +132,7 @@ public class DecodeBenchmarks
 
             var name = (string)benchmarkCase.Parameters["Image"];
             var facts = new ImageCounter(Options.Create(new CountingOptions()), new GcImageAllocator(long.MaxValue)).Identify(Images[name]());
-            return (facts.Pixels / 1e6 / (statistics.Mean / 1e9)).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
+            return (facts.Cost.Pixels / 1e6 / (statistics.Mean / 1e9)).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
         }
 
         public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;

@@ -11,6 +11,8 @@ public sealed class ConfigurationValidationTests
     [InlineData("Inspection:MaxPixels=1000001;Inspection:MaxWidth=1000;Inspection:MaxHeight=1000", "Inspection:MaxPixels")]
     [InlineData("Throttling:ClientShare=1.5", "ClientShare")]
     [InlineData("SlowClients:MinRequestBodyGracePeriod=00:00:01", "MinRequestBodyGracePeriod")]
+    [InlineData("ConnectionBuffers:BlockBytes=1024", "BlockBytes")]
+    [InlineData("ConnectionBuffers:BudgetBytes=-1", "BudgetBytes")]
     public void Start_WithBadLimits_FailsNamingTheKey(string settings, string named)
     {
         var values = settings.Split(';').Select(s => s.Split('=')).ToDictionary(kv => kv[0], kv => (string?)kv[1]);

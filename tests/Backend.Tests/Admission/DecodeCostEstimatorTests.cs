@@ -40,7 +40,7 @@ public sealed class DecodeCostEstimatorTests(ITestOutputHelper output)
         var result = Counter.Count(bytes, facts);
         var measured = GC.GetAllocatedBytesForCurrentThread() - before;
         var estimate = DecodeCostEstimator.Estimate(facts.Cost);
-        output.WriteLine($"CAL {kind} {width}x{height} {facts.Pixel}: body {bytes.Length} measured {measured} extra/px {(double)(measured - (facts.Pixels * facts.Pixel.BytesPerPixel())) / facts.Pixels:0.00} body/px {(double)bytes.Length / facts.Pixels:0.00} estimate {estimate}, ratio {(double)estimate / measured:0.00}");
+        output.WriteLine($"CAL {kind} {width}x{height} {facts.Pixel}: body {bytes.Length} measured {measured} extra/px {(double)(measured - (facts.Cost.Pixels * DecodeCostEstimator.DecodedBytesPerPixel)) / facts.Cost.Pixels:0.00} body/px {(double)bytes.Length / facts.Cost.Pixels:0.00} estimate {estimate}, ratio {(double)estimate / measured:0.00}");
 
         Assert.Equal(white, result.WhitePixelCount);
         Assert.True(estimate >= measured, $"estimate {estimate} < measured {measured}");
