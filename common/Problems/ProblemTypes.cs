@@ -32,6 +32,12 @@ public static class ProblemTypes
     public static readonly ProblemType ImageTooLarge =
         new(Prefix + "image-too-large", "The image dimensions are over the limit", StatusCodes.Status422UnprocessableEntity);
 
+    public static readonly ProblemType ImageTooComplex =
+        new(Prefix + "image-too-complex", "The image's structure is over a decoding limit", StatusCodes.Status422UnprocessableEntity);
+
+    public static readonly ProblemType PoisonImage =
+        new(Prefix + "poison-image", "Decoding this image crashed or ran past its deadline; do not retry it", StatusCodes.Status422UnprocessableEntity);
+
     public static readonly ProblemType HeaderNotFound =
         new(Prefix + "header-not-found", "The image header was not found within the inspected prefix", StatusCodes.Status422UnprocessableEntity);
 

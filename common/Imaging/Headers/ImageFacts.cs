@@ -1,0 +1,26 @@
+namespace ImageGateway.Common.Imaging.Headers;
+
+/// <summary>Which white test an image needs: 8-bit samples are white at 255, deeper ones only at 65535.</summary>
+public enum SampleDepth
+{
+    /// <summary>Every sample fits 8 bits: white is 255 in every channel.</summary>
+    Bits8,
+
+    /// <summary>Samples deeper than 8 bits: white is 65535 in every channel (0xFF80..0xFFFE are not white).</summary>
+    Bits16,
+}
+
+/// <summary>
+/// What the one header model knows about an image: exactly what ImageSharp 2.1.13 will decode (the
+/// format, the size of the frame it produces, the sample depth) and what decoding it costs depends
+/// on. Each format's reader returns its own subtype with the facts of that format.
+/// </summary>
+/// <param name="Format">The short format name (<see cref="SafeImageConfiguration.ShortName"/>).</param>
+/// <param name="Width">Width of the decoded frame, in pixels.</param>
+/// <param name="Height">Height of the decoded frame, in pixels.</param>
+/// <param name="Depth">The white test the image needs.</param>
+public abstract record ImageFacts(string Format, int Width, int Height, SampleDepth Depth)
+{
+    /// <summary>Pixels in the decoded frame.</summary>
+    public long Pixels => (long)Width * Height;
+}
