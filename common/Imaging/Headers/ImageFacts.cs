@@ -23,4 +23,20 @@ public abstract record ImageFacts(string Format, int Width, int Height, SampleDe
 {
     /// <summary>Pixels in the decoded frame.</summary>
     public long Pixels => (long)Width * Height;
+
+    /// <summary>
+    /// How many times the decoder works over the whole image (a progressive JPEG: once per scan; an
+    /// interlaced PNG: once per pass). Decode deadlines scale by it. Default 1.
+    /// </summary>
+    public virtual int DecodePasses => 1;
+
+    /// <summary>
+    /// The most managed memory the format's decoder keeps besides the decoded frame (one byte a
+    /// pixel) while decoding this image: stream copies, tables, rows, coefficients. The format's own
+    /// reader knows it; <see cref="DecodeCostEstimator"/> adds the frame and the fixed state. It must
+    /// never be below what ImageSharp 2.1.13 really allocates for an image that matches these facts:
+    /// a decode that asks for more than its reservation is stopped.
+    /// </summary>
+    /// <param name="encodedBytes">Length of the whole encoded image (the body).</param>
+    public abstract long DecoderBytes(long encodedBytes);
 }
