@@ -1,10 +1,13 @@
 using ImageGateway.Backend.Admission;
 using ImageGateway.Backend.Counting;
+using ImageGateway.Backend.Decoding;
 using ImageGateway.Backend.Health;
 using ImageGateway.Backend.Memory;
 using ImageGateway.Backend.Metrics;
 using ImageGateway.Common.Hosting;
 
+// A decode worker (started by this same binary's worker pool) never builds the web host.
+DecodeWorkerProcess.ExitIfRequested(args);
 SelfProbe.ExitIfRequested(args);
 
 var builder = WebApplication.CreateSlimBuilder(args);
@@ -13,6 +16,7 @@ builder.Services.AddProblemDetails();
 builder.AddContainerMemory();
 builder.AddDecodeAdmission();
 builder.AddCounting();
+builder.AddDecodeWorkers();
 builder.AddBackendMetrics();
 builder.AddBackendHealth();
 builder.AddGracefulShutdown(HealthExtensions.ReadyTag);

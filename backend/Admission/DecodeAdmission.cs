@@ -144,6 +144,9 @@ public sealed class DecodeAdmission : IDisposable
         /// <summary>Bytes reserved so far.</summary>
         public long Bytes { get; private set; }
 
+        /// <summary>What is left of the queue timeout for this request's waits (for the budget, or for a decode worker).</summary>
+        public TimeSpan TimeLeft => _admission._options.QueueTimeout - _admission._time.GetElapsedTime(_started);
+
         /// <summary>
         /// Reserves <paramref name="bytes"/> more for <paramref name="purpose"/>, waiting in the queue
         /// for at most what is left of the queue timeout.
@@ -167,8 +170,7 @@ public sealed class DecodeAdmission : IDisposable
             var permits = PermitsFor(total) - PermitsFor(Bytes);
             if (permits > 0)
             {
-                var wait = _admission._options.QueueTimeout - _admission._time.GetElapsedTime(_started);
-                _leases.Add(await _admission.AcquireAsync(permits, wait, cancellationToken));
+                _leases.Add(await _admission.AcquireAsync(permits, TimeLeft, cancellationToken));
             }
 
             Bytes = total;

@@ -216,4 +216,7 @@ public sealed record ImageFacts(string Format, int Width, int Height, DecodePixe
 {
     /// <summary>What the cost of decoding it depends on (<see cref="DecodeCostEstimator"/>).</summary>
     public required DecodeCostFacts Cost { get; init; }
+
+    /// <summary>How many times the decoder works over the whole image; decode deadlines scale by it. The header model's <c>ImageFacts.DecodePasses</c> (issue 10) replaces this record; 1 until it does.</summary>
+    public int DecodePasses { get; init; } = 1;
 }

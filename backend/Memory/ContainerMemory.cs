@@ -30,6 +30,16 @@ public sealed class ContainerMemory
     /// <summary>Memory charged to the group now (page cache included), or null when unknown.</summary>
     public long? UsageBytes => _usageFile is not null && TryReadLong(_usageFile, out var usage) ? usage : null;
 
+    /// <summary>
+    /// Processes of the group the kernel's OOM killer has killed so far (v1 <c>memory.oom_control</c>,
+    /// v2 <c>memory.events</c>, field <c>oom_kill</c>), or null when unknown. A worker that died of a
+    /// SIGKILL while this rose was OOM-killed, not crashed.
+    /// </summary>
+    public long? OomKills => _usageFile is not null
+        && ReadField(Path.Combine(Path.GetDirectoryName(_usageFile)!, _usageFile.EndsWith("memory.current", StringComparison.Ordinal) ? "memory.events" : "memory.oom_control"), "oom_kill") is { } kills
+        ? kills
+        : null;
+
     /// <summary>Detects this process's memory cgroup under <paramref name="root"/> (the file-system root; tests pass a fake one).</summary>
     public static ContainerMemory Detect(string root = "/")
     {
@@ -117,6 +127,32 @@ public sealed class ContainerMemory
 
         return new ContainerMemory(limit, limitFile is null ? $"cgroup v2 {dir} (memory.max is max)" : $"cgroup v2 {limitFile}",
             Path.Combine(dir, "memory.current"));
+    }
+
+    private static long? ReadField(string file, string key)
+    {
+        try
+        {
+            if (!File.Exists(file))
+            {
+                return null;
+            }
+
+            foreach (var line in File.ReadLines(file))
+            {
+                var parts = line.Split(' ');
+                if (parts.Length == 2 && parts[0] == key && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+                {
+                    return value;
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // Unreadable: unknown.
+        }
+
+        return null;
     }
 
     private static bool TryReadLong(string file, out long value)

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using ImageGateway.Backend.Admission;
-using ImageGateway.Backend.Counting;
 using ImageGateway.Backend.Memory;
 
 namespace ImageGateway.Backend.Metrics;
@@ -14,7 +13,7 @@ public sealed class BackendMetrics
     private readonly Counter<long> _requests;
     private readonly Histogram<double> _decodeDuration;
 
-    public BackendMetrics(IMeterFactory meterFactory, DecodeAdmission admission, MemoryBudget budget, ContainerMemory container, GcImageAllocator allocator)
+    public BackendMetrics(IMeterFactory meterFactory, DecodeAdmission admission, MemoryBudget budget, ContainerMemory container)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(MeterName);
@@ -24,7 +23,6 @@ public sealed class BackendMetrics
         meter.CreateObservableUpDownCounter("backend.admission.budget.used", () => admission.BytesInUse, "By", "Bytes of the decode budget reserved by admitted requests.");
         meter.CreateObservableUpDownCounter("backend.admission.budget.limit", () => budget.DecodeBudgetBytes, "By", "The decode budget.");
         meter.CreateObservableUpDownCounter("backend.admission.queue.size", () => admission.BytesQueued, "By", "Bytes of work waiting for the decode budget.");
-        meter.CreateObservableUpDownCounter("backend.image.memory.used", () => allocator.BytesInUse, "By", "Bytes of image buffers allocated now.");
         meter.CreateObservableUpDownCounter("backend.gc.heap.size", () => GC.GetGCMemoryInfo().HeapSizeBytes, "By", "GC heap size at the last collection.");
         meter.CreateObservableUpDownCounter("backend.gc.heap.limit", () => budget.GcHeapLimitBytes, "By", "The GC heap hard limit.");
         meter.CreateObservableUpDownCounter("backend.cgroup.memory.usage", () => container.UsageBytes is { } usage ? [new Measurement<long>(usage)] : Array.Empty<Measurement<long>>(),
