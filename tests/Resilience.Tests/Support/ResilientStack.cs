@@ -31,11 +31,8 @@ public sealed class ResilientStack : IAsyncDisposable
 
     public static async Task<ResilientStack> StartAsync(ITestOutputHelper output, int backendCount = 2, IEnumerable<Uri>? extraDestinations = null, IReadOnlyDictionary<string, string>? backendEnvironment = null, IReadOnlyDictionary<string, string>? gatewayEnvironment = null)
     {
-        var environment = new Dictionary<string, string>
-        {
-            ["DOTNET_GCHeapHardLimit"] = MemoryRule.GcHeapHardLimitHex(BackendMemoryBytes),
-            ["Memory__ContainerLimitBytes"] = BackendMemoryBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
+        // The memory split of deploy/lib/memory.sh: heap limits, decode workers, budget, container limit.
+        var environment = new Dictionary<string, string>(MemoryRule.BackendEnvironment(BackendMemoryBytes));
         foreach (var (key, value) in backendEnvironment ?? new Dictionary<string, string>())
         {
             environment[key] = value;
