@@ -33,6 +33,7 @@ public sealed class GcImageAllocator : MemoryAllocator
     private long _jobStartBytes;
     private long _jobPeak;
     private int _jobExceeded;
+    private int _jobActive;
 
     public GcImageAllocator(long maxAllocationBytes)
     {
@@ -46,7 +47,7 @@ public sealed class GcImageAllocator : MemoryAllocator
     /// <summary>Bytes of image buffers allocated and not yet disposed.</summary>
     public long BytesInUse => Volatile.Read(ref _bytesInUse);
 
-    /// <summary>The most bytes the current (or last) job held at once, counted from its start.</summary>
+    /// <summary>The most bytes the current (or last) job held at once, counted from its start to its end.</summary>
     public long JobPeakBytes => Volatile.Read(ref _jobPeak);
 
     /// <summary>True when an allocation of the current (or last) job was refused for crossing its limit.</summary>
@@ -64,10 +65,15 @@ public sealed class GcImageAllocator : MemoryAllocator
         Volatile.Write(ref _jobPeak, 0);
         Volatile.Write(ref _jobExceeded, 0);
         Volatile.Write(ref _jobLimit, limitBytes);
+        Volatile.Write(ref _jobActive, 1);
     }
 
-    /// <summary>Ends the job: allocations are bounded by <see cref="MaxAllocationBytes"/> alone again.</summary>
-    public void EndJob() => Volatile.Write(ref _jobLimit, long.MaxValue);
+    /// <summary>Ends the job: its peak stays as measured, and allocations are bounded by <see cref="MaxAllocationBytes"/> alone again.</summary>
+    public void EndJob()
+    {
+        Volatile.Write(ref _jobActive, 0);
+        Volatile.Write(ref _jobLimit, long.MaxValue);
+    }
 
     protected override int GetBufferCapacityInBytes() => BlockBytes;
 
@@ -90,7 +96,11 @@ public sealed class GcImageAllocator : MemoryAllocator
             throw new ReservationExceededException(jobBytes, limit);
         }
 
-        RaisePeak(jobBytes);
+        if (Volatile.Read(ref _jobActive) != 0)
+        {
+            RaisePeak(jobBytes);
+        }
+
         try
         {
             var array = (options & AllocationOptions.Clean) != 0 ? new T[length] : GC.AllocateUninitializedArray<T>(length);

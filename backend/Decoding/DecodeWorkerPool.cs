@@ -96,6 +96,7 @@ public sealed partial class DecodeWorkerPool : IHostedService, IDisposable
         var firsts = Enumerable.Range(0, Size).Select(slot => new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
         for (var slot = 0; slot < Size; slot++)
         {
+            Interlocked.Increment(ref _restarting);
             _ = KeepStartingAsync(slot, firsts[slot]);
         }
 
@@ -258,10 +259,13 @@ public sealed partial class DecodeWorkerPool : IHostedService, IDisposable
         ? new AdmissionRefusedException(refusal, $"All {Size} decode workers are busy and {_admission.QueueRequests} uploads already wait for one; retry shortly.")
         : new AdmissionRefusedException(refusal, $"No decode worker came free within {_admission.QueueTimeout.TotalSeconds:0.#} s (all {Size} busy); retry shortly.");
 
-    /// <summary>Starts a worker in <paramref name="slot"/>, retrying with a growing delay until one runs or the pool stops.</summary>
+    /// <summary>
+    /// Starts a worker in <paramref name="slot"/>, retrying with a growing delay until one runs or the
+    /// pool stops. The caller has counted the slot in <see cref="Restarting"/> already (at the moment
+    /// its worker was lost, so the pool never looks unable to serve in between); this uncounts it.
+    /// </summary>
     private async Task KeepStartingAsync(int slot, TaskCompletionSource<bool>? first)
     {
-        Interlocked.Increment(ref _restarting);
         try
         {
             while (!_stopping.IsCancellationRequested)
@@ -341,6 +345,7 @@ public sealed partial class DecodeWorkerPool : IHostedService, IDisposable
                 _slots[worker.Slot] = null;
             }
 
+            Interlocked.Increment(ref _restarting);
             Interlocked.Decrement(ref _alive);
         }
 
@@ -352,16 +357,19 @@ public sealed partial class DecodeWorkerPool : IHostedService, IDisposable
                 WorkerLog.Ended(_logger, worker.Slot, worker.Pid, end);
                 _metrics.Restarted(end);
             }
-
-            if (!_stopping.IsCancellationRequested)
-            {
-                await KeepStartingAsync(worker.Slot, null);
-            }
         }
         finally
         {
             worker.MarkEnded();
         }
+
+        if (_stopping.IsCancellationRequested)
+        {
+            Interlocked.Decrement(ref _restarting);
+            return;
+        }
+
+        await KeepStartingAsync(worker.Slot, null);
     }
 }
 

@@ -15,7 +15,8 @@ public sealed class WorkerCommand
     /// <summary>The backend's file name, without extension (the native executable; the JIT form adds .dll).</summary>
     public const string AppName = "ImageGateway.Backend";
 
-    private WorkerCommand(string fileName, IReadOnlyList<string> arguments, string? heapHardLimit, IReadOnlyDictionary<string, string> environment)
+    /// <summary>Any command (tests start commands that cannot be workers, to see the pool supervise them).</summary>
+    internal WorkerCommand(string fileName, IReadOnlyList<string> arguments, string? heapHardLimit, IReadOnlyDictionary<string, string> environment)
     {
         FileName = fileName;
         Arguments = arguments;
