@@ -236,8 +236,13 @@ internal sealed class WorkerLoop(Stream input, Stream output, TestFaults faults)
         }
         catch (OutOfMemoryException)
         {
-            _answer.Reset().String("The worker had no memory to read this image's header.").Int64(-1);
-            return WorkerOp.OutOfMemory;
+            // Reading headers of a body the heap already holds needs little; a decoder that asks for
+            // more than the whole heap is reading a length the bytes do not have.
+            _answer.Reset()
+                .String(ProblemTypes.CorruptImage.Type)
+                .String($"Reading this image's header needs more memory than a decode worker's whole heap ({GC.GetGCMemoryInfo().TotalAvailableMemoryBytes} bytes); the image is not what its header says.")
+                .Int64(-1);
+            return WorkerOp.Refused;
         }
     }
 
@@ -248,12 +253,11 @@ internal sealed class WorkerLoop(Stream input, Stream output, TestFaults faults)
         var facts = _facts ?? throw new InvalidDataException("Decode before the body was identified.");
         var body = Body;
         var cpuBefore = Environment.CpuUsage.TotalTime;
-        _allocator.BeginJob(limitBytes);
         using var watchdog = ServerWatchdog.Start();
         try
         {
             faults.Trigger(body.Span, TestFaults.Phase.Decode);
-            var result = faults.IsFault(body.Span) ? new CountResult(0, 1, 1, facts.Format) : counter.Count(body, facts);
+            var result = faults.IsFault(body.Span) ? new CountResult(0, 1, 1, facts.Format) : CountInAWholeHeap(counter, body, facts, limitBytes);
             _answer.Reset()
                 .Int64(result.WhitePixelCount)
                 .Int32(result.Width)
@@ -278,12 +282,38 @@ internal sealed class WorkerLoop(Stream input, Stream output, TestFaults faults)
         }
         catch (OutOfMemoryException)
         {
-            _answer.Reset().String($"The worker's heap had no room for this {facts.Format} image's decode.").Int64(_allocator.JobPeakBytes);
-            return WorkerOp.OutOfMemory;
+            _answer.Reset()
+                .String(ProblemTypes.CorruptImage.Type)
+                .String($"Decoding this {facts.Width}x{facts.Height} {facts.Format} image needs more memory than a decode worker's whole heap ({GC.GetGCMemoryInfo().TotalAvailableMemoryBytes} bytes), far beyond the {limitBytes} bytes its header promised; the image is not what its header says.")
+                .Int64(_allocator.JobPeakBytes);
+            return WorkerOp.Refused;
         }
         finally
         {
             _allocator.EndJob();
+        }
+    }
+
+    /// <summary>
+    /// Counts under the job limit. A worker's heap holds one upload (its hard limit is the whole
+    /// budget and a reserve, collected clean before each job), so running out of it means the decode
+    /// needs more than any reservation could give, not that the backend is busy: it is tried once
+    /// more in a freshly collected heap, and a second <see cref="OutOfMemoryException"/> is the image's
+    /// (422, never a 503 that retrying cannot help).
+    /// </summary>
+    private CountResult CountInAWholeHeap(ImageCounter counter, ReadOnlyMemory<byte> body, ImageFacts facts, long limitBytes)
+    {
+        _allocator.BeginJob(limitBytes);
+        try
+        {
+            return counter.Count(body, facts);
+        }
+        catch (OutOfMemoryException)
+        {
+            _allocator.EndJob();
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            _allocator.BeginJob(limitBytes);
+            return counter.Count(body, facts);
         }
     }
 

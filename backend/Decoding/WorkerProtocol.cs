@@ -87,7 +87,7 @@ public enum WorkerOp : byte
     /// <summary>Counted: i64 white pixels, i32 width, i32 height, string format, i64 allocator peak, i64 CPU microseconds the decode used.</summary>
     Counted = 0x84,
 
-    /// <summary>The worker's heap had no room: string detail, i64 allocator peak.</summary>
+    /// <summary>The worker's heap had no room for the body itself (retrying can succeed): string detail, i64 allocator peak.</summary>
     OutOfMemory = 0x85,
 }
 

@@ -111,7 +111,7 @@ public static class CraftedImages
         0x3B,
     ];
 
-    private static void WriteChunk(Stream stream, string type, byte[] data)
+    internal static void WriteChunk(Stream stream, string type, byte[] data)
     {
         Span<byte> length = stackalloc byte[4];
         BinaryPrimitives.WriteInt32BigEndian(length, data.Length);
