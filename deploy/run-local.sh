@@ -176,7 +176,8 @@ for i in $(seq 1 "$backends"); do
   start_backend "$i"
   backend_restarts[$i]=0
   gateway_env+=("ReverseProxy__Clusters__backends__Destinations__backend${i}__Address=http://127.0.0.1:$((port + i))")
-  echo "run-local: backend$i on http://127.0.0.1:$((port + i)) (pid ${backend_pids[$i]}, memory limit ${backend_cgroups[$i]:+$backend_memory in cgroup ${backend_cgroups[$i]}}${backend_cgroups[$i]:-none}; ${memory_split[*]})"
+  where=${backend_cgroups[$i]:+$backend_memory in cgroup ${backend_cgroups[$i]}}
+  echo "run-local: backend$i on http://127.0.0.1:$((port + i)) (pid ${backend_pids[$i]}, memory limit ${where:-none}; ${memory_split[*]})"
 done
 
 for i in $(seq 1 "$backends"); do
@@ -219,7 +220,8 @@ while true; do
   for i in $(seq 1 "$backends"); do
     pid=${backend_pids[$i]}
     if ! kill -0 "$pid" 2>/dev/null; then
-      wait "$pid" 2>/dev/null; code=$?
+      code=0
+      wait "$pid" 2>/dev/null || code=$?
       restart_backend "$i" "exited (status $code)"
     elif [[ "$(http_status "http://127.0.0.1:$((port + i))/health/live")" == 200 ]]; then
       liveness_failures[$i]=0

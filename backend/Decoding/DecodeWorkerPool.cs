@@ -37,6 +37,7 @@ public sealed partial class DecodeWorkerPool : IHostedService, IDisposable
     private int _failedStarts;
     private int _alive;
     private int _restarting;
+    private int _disposed;
 
     public DecodeWorkerPool(
         IOptions<DecodingOptions> options,
@@ -226,8 +227,14 @@ public sealed partial class DecodeWorkerPool : IHostedService, IDisposable
         return new WorkerRental(this, worker);
     }
 
+    /// <summary>Kills every worker (again, after <see cref="StopAsync"/>). Idempotent: the container disposes the pool as a singleton and as the hosted service it also is.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _stopping.Cancel();
         lock (_lock)
         {
@@ -236,8 +243,6 @@ public sealed partial class DecodeWorkerPool : IHostedService, IDisposable
                 worker.Kill(WorkerEnd.Shutdown);
             }
         }
-
-        _stopping.Dispose();
     }
 
     private static bool IsUsable(DecodeWorker worker) => worker.KilledFor == WorkerEnd.None && !worker.HasExited;
