@@ -40,7 +40,21 @@ public sealed class DecodeWorker : IDisposable
 
     public int Pid { get; }
 
-    public bool HasExited => _process.HasExited;
+    /// <summary>True once the process has ended (or its handle was let go, which happens only after it ended).</summary>
+    public bool HasExited
+    {
+        get
+        {
+            try
+            {
+                return Volatile.Read(ref _disposed) || _process.HasExited;
+            }
+            catch (InvalidOperationException)
+            {
+                return true;
+            }
+        }
+    }
 
     /// <summary>Why the server killed it, or <see cref="WorkerEnd.None"/>.</summary>
     public WorkerEnd KilledFor => (WorkerEnd)Volatile.Read(ref _killReason);

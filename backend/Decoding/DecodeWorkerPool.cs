@@ -193,13 +193,16 @@ public sealed partial class DecodeWorkerPool : IHostedService, IDisposable
             return killed;
         }
 
-        // SIGKILL that the server did not send: the kernel's OOM killer, confirmed by the cgroup's
-        // count where it can be read. Anything else (SIGSEGV, SIGABRT, an exit) is a crash.
-        var sigkill = exitCode == 128 + 9;
+        // The container ran out of memory while the worker worked (the cgroup's OOM-kill count rose):
+        // whatever ended the worker, the kernel's SIGKILL or a runtime that could not get a page and
+        // aborted (measured: both happen), retrying can succeed, so it is not the upload's doing.
+        // Where the count cannot be read, a SIGKILL the server did not send is taken for the kernel's.
+        // Anything else (SIGSEGV, SIGABRT, an exit) with no memory shortage is a crash.
         var oomKills = _container.OomKills;
-        return sigkill && (oomKills is null || worker.OomKillsBefore is null || oomKills > worker.OomKillsBefore)
-            ? WorkerEnd.OutOfMemory
-            : WorkerEnd.Crash;
+        var outOfMemory = oomKills is not null && worker.OomKillsBefore is not null
+            ? oomKills > worker.OomKillsBefore
+            : exitCode == 128 + 9;
+        return outOfMemory ? WorkerEnd.OutOfMemory : WorkerEnd.Crash;
     }
 
     /// <summary>Gives a worker back after an upload: to the free ones when it is whole, else it is being replaced.</summary>
