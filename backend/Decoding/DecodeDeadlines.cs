@@ -26,19 +26,19 @@ public sealed class DecodeDeadlines(IOptions<DecodingOptions> options)
     private readonly DecodingOptions _options = options.Value;
 
     /// <summary>
-    /// Pixels a second one pass of each format's decoder reaches at least, Native AOT, one thread, on
-    /// the slowest content measured (gray noise; docs/backend.md, "Deadlines", has the table and the
-    /// command): about a third of the slowest rate seen, before the factor.
+    /// Pixels a second one pass of each format's decoder reaches at least: about a third of the
+    /// slowest rate measured in a Native AOT worker on one thread of this 2-core machine (2026-11-30,
+    /// docs/backend.md "Deadlines": PNG 110, GIF 96, BMP 99, Netpbm 95, JPEG 12.9, WebP 17.5 Mpx/s
+    /// on noise, the slowest content), so with the default factor a decode has about thirty times the
+    /// CPU it was measured to need, and at least a second.
     /// </summary>
     public static double PixelsPerSecond(string format) => format switch
     {
-        "png" => 20e6,
-        "jpeg" => 30e6,
-        "gif" => 30e6,
-        "webp" => 8e6,
-        "bmp" => 40e6,
-        "pbm" => 40e6,
-        _ => 8e6,
+        "png" => 35e6,
+        "gif" or "bmp" or "pbm" => 30e6,
+        "jpeg" => 5e6,
+        "webp" => 6e6,
+        _ => 5e6,
     };
 
     /// <summary>The deadline for decoding a <paramref name="format"/> image of <paramref name="pixels"/> in <paramref name="passes"/> passes.</summary>

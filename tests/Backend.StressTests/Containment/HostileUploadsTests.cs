@@ -43,7 +43,7 @@ public sealed class HostileUploadsTests(HostileUploadsTests.Backend fixture, ITe
             return;
         }
 
-        var answer = await fixture.BesideOrdinaryUploadsAsync(output, () => fixture.PostAsync(HostileImages.ProgressiveScanBomb(1600, 1600, 10_000)));
+        var answer = await fixture.BesideOrdinaryUploadsAsync(output, () => fixture.PostAsync(HostileImages.ProgressiveScanBomb(800, 800, 10_000)));
 
         output.WriteLine($"progressive JPEG, 10,000 empty scans: {answer}");
         Assert.Equal(422, answer.Status);

@@ -22,9 +22,11 @@ public sealed class DecodeDeadlinesTests
     [Fact]
     public void ForDecode_ScalesWithPixelsAndPasses_AtTheFormatsRateTimesTheFactor()
     {
-        // 8 Mpx of PNG at 20 Mpx/s is 0.4 s; ten times that is 4 s. Two passes: 8 s.
-        Assert.Equal(TimeSpan.FromSeconds(4), Deadlines.ForDecode("png", 8_000_000, 1).Cpu);
-        Assert.Equal(TimeSpan.FromSeconds(8), Deadlines.ForDecode("png", 8_000_000, 2).Cpu);
+        // 7 Mpx of PNG at 35 Mpx/s is 0.2 s; ten times that is 2 s. Two passes: 4 s.
+        Assert.Equal(TimeSpan.FromSeconds(2), Deadlines.ForDecode("png", 7_000_000, 1).Cpu);
+        Assert.Equal(TimeSpan.FromSeconds(4), Deadlines.ForDecode("png", 7_000_000, 2).Cpu);
+        // 2 Mpx of JPEG at 5 Mpx/s is 0.4 s; ten times that is 4 s.
+        Assert.Equal(TimeSpan.FromSeconds(4), Deadlines.ForDecode("jpeg", 2_000_000, 1).Cpu);
         // WebP decodes slower than PNG: the same pixels get a longer deadline.
         Assert.True(Deadlines.ForDecode("webp", 2_000_000, 1).Cpu > Deadlines.ForDecode("png", 2_000_000, 1).Cpu);
     }
