@@ -9,7 +9,7 @@ namespace ImageGateway.Backend.StressTests.Containment;
 
 /// <summary>
 /// Issue 11 on real processes: the Native AOT backend in a 50 MiB cgroup with the memory split of
-/// deploy/lib/memory.sh and default deadlines, its workers' test fault switch on. An upload that loops
+/// deploy/lib/memory.sh and default CPU deadlines, its workers' test fault switch on. An upload that loops
 /// for ever, a CPU bomb and crashing uploads each get their documented answer (422 poison-image, or an
 /// up-front 4xx once the header model refuses them), one that makes the kernel OOM-kill its worker a
 /// 503, while a client posting ordinary images beside them sees every one counted; afterwards the
@@ -43,9 +43,9 @@ public sealed class HostileUploadsTests(HostileUploadsTests.Backend fixture, ITe
             return;
         }
 
-        var answer = await fixture.BesideOrdinaryUploadsAsync(output, () => fixture.PostAsync(HostileImages.ProgressiveScanBomb(800, 800, 10_000)));
+        var answer = await fixture.BesideOrdinaryUploadsAsync(output, () => fixture.PostAsync(HostileImages.ProgressiveScanBomb(1200, 1200, 60_000)));
 
-        output.WriteLine($"progressive JPEG, 10,000 empty scans: {answer}");
+        output.WriteLine($"progressive JPEG, 60,000 empty scans: {answer}");
         Assert.Equal(422, answer.Status);
         Assert.Contains(answer.Type, (string[])["urn:image-gateway:problem:poison-image", .. UpFrontRefusals]);
     }
@@ -179,6 +179,10 @@ public sealed class HostileUploadsTests(HostileUploadsTests.Backend fixture, ITe
             {
                 [HostileImages.WorkerFaultSwitch] = "1",
                 ["Logging__LogLevel__Default"] = "Warning",
+                // Default CPU deadlines; a longer wall-clock stall timeout than the default 20 s, so a
+                // CPU bomb on a CI machine shared by many builds still reaches its CPU deadline (the
+                // answer under test) before the wall clock gives up on it (a 503).
+                ["Decoding__StallTimeout"] = "00:01:00",
             };
             Workers = int.Parse(environment["Decoding__Workers"], System.Globalization.CultureInfo.InvariantCulture);
             App = await AppProcess.StartAsync("backend", Path.Combine(_copy, Path.GetFileName(executable)), FreePort.Get(), environment, Cgroup, "/health/ready");
