@@ -12,6 +12,7 @@ using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 namespace ImageGateway.Backend.Tests.Admission;
 
 /// <summary>The counting endpoint with a small decode budget: every side of admission, over real HTTP in memory.</summary>
+[Collection(BackendHostCollection.Name)]
 public sealed class AdmissionApiTests : IClassFixture<AdmissionApiTests.SmallBudgetFactory>
 {
     private const long Budget = 8L * 1024 * 1024;

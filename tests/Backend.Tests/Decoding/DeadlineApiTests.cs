@@ -11,6 +11,7 @@ namespace ImageGateway.Backend.Tests.Decoding;
 /// milliseconds of CPU. The worker is killed at the deadline whatever the image, so this holds even
 /// when the header model refuses every known CPU bomb up front.
 /// </summary>
+[Collection(BackendHostCollection.Name)]
 public sealed class DeadlineApiTests(DeadlineApiTests.ImpatientFactory factory) : IClassFixture<DeadlineApiTests.ImpatientFactory>
 {
     [Fact]

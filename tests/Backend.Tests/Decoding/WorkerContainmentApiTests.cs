@@ -19,6 +19,7 @@ namespace ImageGateway.Backend.Tests.Decoding;
 /// poison-image, the body remembered, the worker replaced, readiness untouched, and ordinary uploads
 /// beside it counted right.
 /// </summary>
+[Collection(BackendHostCollection.Name)]
 public sealed class WorkerContainmentApiTests(WorkerContainmentApiTests.FaultyWorkersFactory factory) : IClassFixture<WorkerContainmentApiTests.FaultyWorkersFactory>
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(60);
