@@ -16,8 +16,9 @@ namespace ImageGateway.Common.Imaging.Headers;
 /// <item>A first frame smaller than the screen: ImageSharp paints the rest black (transparent with a
 /// transparent index), Pillow paints it with palette index 0. Refused only when that differs in
 /// white: no transparency and palette entry 0 white.</item>
-/// <item>No colour table: ImageSharp skips the frame (a black image), Pillow reads indices as gray.
-/// Refused.</item>
+/// <item>No colour table: ImageSharp skips the frame (a black or transparent image), Pillow reads
+/// indices as gray levels, so index 255 is white to Pillow only. Refused by the data check when the
+/// frame uses index 255 and it is not the transparent index.</item>
 /// <item>An interlaced first frame 2 to 4 rows high: ImageSharp moves on one pass a row and writes
 /// rows outside the frame or fails. Refused.</item>
 /// <item>A graphic control extension that is not exactly 4 bytes and a terminator (ImageSharp reads 6
@@ -199,11 +200,6 @@ internal static class GifHeader
             return HeaderRead.Corrupt($"The GIF's first frame ({frame.Width}x{frame.Height} at {frame.Left},{frame.Top}) does not lie within its {width}x{height} logical screen: ImageSharp clips it to the screen, Pillow grows the image to hold it.");
         }
 
-        if (entries == 0)
-        {
-            return HeaderRead.Corrupt("The GIF's first frame has no colour table (neither local nor global): ImageSharp draws nothing, Pillow reads the indices as gray levels.");
-        }
-
         if (interlaced && frame.Height is > 1 and < 5)
         {
             return HeaderRead.Corrupt($"The GIF's first frame is interlaced and {frame.Height} rows high: ImageSharp 2.1.13 writes such frames' rows out of place.");
@@ -214,7 +210,7 @@ internal static class GifHeader
             return Short(data, complete, "its first frame's colour table");
         }
 
-        if (!frame.Covers(width, height) && transparent is null && IsWhite(data.Slice(table, 3)))
+        if (!frame.Covers(width, height) && transparent is null && entries > 0 && IsWhite(data.Slice(table, 3)))
         {
             return HeaderRead.Corrupt($"The GIF's first frame ({frame.Width}x{frame.Height} at {frame.Left},{frame.Top}) leaves part of its {width}x{height} screen uncovered, and decoders fill that part differently: ImageSharp black, Pillow palette entry 0, which is white here.");
         }

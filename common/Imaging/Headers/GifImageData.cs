@@ -2,7 +2,7 @@ namespace ImageGateway.Common.Imaging.Headers;
 
 /// <summary>
 /// Checks the first frame's LZW data before ImageSharp 2.1.13 decodes it, for what the header cannot
-/// show: palette indices beyond the colour table (ImageSharp clamps them to the last entry, or makes
+/// show: palette indices beyond the colour table (or index 255 without any table) (ImageSharp clamps them to the last entry, or makes
 /// them transparent; Pillow maps index i beyond its palette to gray (i,i,i); libgif leaves them to the
 /// caller) and data that ends before the frame is full (ImageSharp fills the rest with index 0,
 /// Pillow refuses the file as truncated). Both are refused. Work is linear in the data: each code
@@ -122,6 +122,15 @@ public static class GifImageData
             }
 
             previous = code;
+        }
+
+        if (facts.ColorTableEntries == 0)
+        {
+            // No table: ImageSharp draws nothing, Pillow shows each index as that gray level, so
+            // only an opaque index 255 tells them apart.
+            return maxIndex == byte.MaxValue && facts.TransparentIndex != byte.MaxValue
+                ? "The GIF's first frame has no colour table and uses index 255: ImageSharp draws nothing there, Pillow draws white."
+                : null;
         }
 
         return maxIndex >= facts.ColorTableEntries
