@@ -1,5 +1,12 @@
 using ImageGateway.Common.Problems;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Bmp;
+using SixLabors.ImageSharp.Formats.Gif;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Pbm;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Formats.Webp;
 using SixLabors.ImageSharp.Memory;
 
 namespace ImageGateway.Common.Imaging.Headers;
@@ -19,8 +26,6 @@ public static class ImageHeaders
     public const int DetectionBytes = 32;
 
     private static readonly Configuration Accepted = SafeImageConfiguration.Create(MemoryAllocator.Default);
-
-    private delegate HeaderRead Reader(ReadOnlySpan<byte> data, bool complete, long? bodyLength);
 
     /// <summary>
     /// Reads <paramref name="data"/>, the body or a prefix of it.
@@ -56,38 +61,66 @@ public static class ImageHeaders
                 : HeaderRead.Refuse(ProblemTypes.UnsupportedFormat, $"The body is a {known} image; accepted formats are {accepted}.");
         }
 
-        var name = SafeImageConfiguration.ShortName(format);
-        Reader reader = name switch
+        var reader = ReaderOf(format);
+        var read = reader switch
         {
-            "png" => PngHeader.Read,
-            "gif" => GifHeader.Read,
-            "pbm" => NetpbmHeader.Read,
-            "jpeg" => JpegHeader.Read,
-            "bmp" => BmpHeader.Read,
-            "webp" => WebpHeader.Read,
-            _ => throw new InvalidOperationException($"No header reader for the accepted format {name}."),
+            Format.Png => PngHeader.Read(data, complete, bodyLength),
+            Format.Gif => GifHeader.Read(data, complete, bodyLength),
+            Format.Netpbm => NetpbmHeader.Read(data, complete, bodyLength),
+            Format.Jpeg => JpegHeader.Read(data, complete, bodyLength),
+            Format.Bmp => BmpHeader.Read(data, complete, bodyLength),
+            _ => WebpHeader.Read(data, complete, bodyLength),
         };
 
-        // First the structures as far as the bytes go, without the end-of-body checks: a header over
-        // the dimension limits is answered as such even when its body is also cut short.
-        var read = reader(data, complete: false, bodyLength: null);
-        if (read.Outcome == HeaderOutcome.Accepted && CheckDimensions(read.Facts!, limits) is { } refused)
+        if (read.Outcome == HeaderOutcome.Accepted)
         {
-            return refused;
+            return CheckDimensions(read.Facts!, limits) ?? read;
         }
 
-        if (read.Outcome != HeaderOutcome.Refused && (complete || bodyLength is not null))
+        if (read.Outcome == HeaderOutcome.NeedMoreData)
         {
-            read = reader(data, complete, complete ? data.Length : bodyLength);
+            return complete ? HeaderRead.Corrupt($"The {SafeImageConfiguration.ShortName(format)} image ends within its header ({data.Length} bytes).") : read;
         }
 
-        return read.Outcome switch
+        // Refused. A header over the dimension limits is answered as such even when its body is
+        // also cut short or broken further on: read the structures again as a prefix (no end-of-body
+        // checks) and apply the limits to the facts found. Only refusals pay for the second walk.
+        var asPrefix = reader switch
         {
-            HeaderOutcome.NeedMoreData when complete => HeaderRead.Corrupt($"The {name} image ends within its header ({data.Length} bytes)."),
-            HeaderOutcome.Accepted => CheckDimensions(read.Facts!, limits) ?? read,
-            _ => read,
+            Format.Png => PngHeader.Read(data, complete: false, bodyLength: null),
+            Format.Gif => GifHeader.Read(data, complete: false, bodyLength: null),
+            Format.Netpbm => NetpbmHeader.Read(data, complete: false, bodyLength: null),
+            Format.Jpeg => JpegHeader.Read(data, complete: false, bodyLength: null),
+            Format.Bmp => BmpHeader.Read(data, complete: false, bodyLength: null),
+            _ => WebpHeader.Read(data, complete: false, bodyLength: null),
         };
+        return asPrefix.Outcome == HeaderOutcome.Accepted && CheckDimensions(asPrefix.Facts!, limits) is { Problem: var problem } tooLarge
+            && problem == ProblemTypes.ImageTooLarge
+            ? tooLarge
+            : read;
     }
+
+    private enum Format
+    {
+        Png,
+        Gif,
+        Netpbm,
+        Jpeg,
+        Bmp,
+        Webp,
+    }
+
+    /// <summary>The reader of an accepted format, by its ImageSharp format instance (no string work on the hot path).</summary>
+    private static Format ReaderOf(IImageFormat format) => format switch
+    {
+        PngFormat => Format.Png,
+        GifFormat => Format.Gif,
+        PbmFormat => Format.Netpbm,
+        JpegFormat => Format.Jpeg,
+        BmpFormat => Format.Bmp,
+        WebpFormat => Format.Webp,
+        _ => throw new InvalidOperationException($"No header reader for the accepted format {format.Name}."),
+    };
 
     /// <summary>
     /// The backend's last step before decoding a body the header model accepted: the checks of the
