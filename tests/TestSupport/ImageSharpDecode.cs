@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -29,6 +31,55 @@ public static class ImageSharpDecode
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             return new ImageSharpAnswer(0, 0, 0, $"{ex.GetType().Name}: {ex.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Decodes in a child process (<c>tests/DecodeProbe</c>, built in <paramref name="configuration"/>)
+    /// that is killed when it has not answered <paramref name="timeout"/> after its warm-up: the
+    /// evidence for the inputs that hang ImageSharp. Null means it hung.
+    /// </summary>
+    public static ImageSharpAnswer? ReadInChildProcess(byte[] image, string configuration, TimeSpan timeout)
+    {
+        var probe = RepoPaths.AppAssembly(Path.Combine("tests", "DecodeProbe"), "DecodeProbe", configuration);
+        var file = Path.Combine(Path.GetTempPath(), $"decode-probe-{Guid.NewGuid():N}.img");
+        File.WriteAllBytes(file, image);
+        try
+        {
+            using var process = Process.Start(new ProcessStartInfo("dotnet", [probe, file]) { RedirectStandardOutput = true, UseShellExecute = false })
+                ?? throw new InvalidOperationException("Could not start the decode probe.");
+            try
+            {
+                if (process.StandardOutput.ReadLine() != "READY")
+                {
+                    throw new InvalidOperationException("The decode probe did not start.");
+                }
+
+                var answer = process.StandardOutput.ReadLineAsync();
+                if (!answer.Wait(timeout))
+                {
+                    return null;
+                }
+
+                return answer.Result?.Split(' ', 4) switch
+                {
+                    ["OK", var w, var h, var white] => new ImageSharpAnswer(int.Parse(w, CultureInfo.InvariantCulture), int.Parse(h, CultureInfo.InvariantCulture), long.Parse(white, CultureInfo.InvariantCulture), null),
+                    [_, ..] parts => new ImageSharpAnswer(0, 0, 0, string.Join(' ', parts[1..])),
+                    _ => throw new InvalidOperationException("The decode probe gave no answer."),
+                };
+            }
+            finally
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                    process.WaitForExit();
+                }
+            }
+        }
+        finally
+        {
+            File.Delete(file);
         }
     }
 
