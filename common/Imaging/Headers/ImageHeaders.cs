@@ -126,7 +126,8 @@ public static class ImageHeaders
     /// The backend's last step before decoding a body the header model accepted: the checks of the
     /// image data that cost a pass over it (which the gateway cannot afford on every upload), and the
     /// normalisations that make ImageSharp 2.1.13 read what the reference decoders read (the count
-    /// stays the reference count). Returns the bytes to decode, or a refusal.
+    /// stays the reference count). Returns the bytes to decode, or a refusal. <paramref name="facts"/>
+    /// must be read from this whole body (a prefix's facts count only the image data seen).
     /// </summary>
     public static PreparedImage Prepare(ReadOnlyMemory<byte> body, ImageFacts facts)
     {
