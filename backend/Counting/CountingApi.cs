@@ -55,7 +55,7 @@ public static class CountingApi
         {
             var body = await RequestBody.ReadAsync(context.Request.BodyReader, context.Request.ContentLength, maxBodyBytes, reservation, cancellationToken);
             var facts = counter.Identify(body.Memory);
-            await reservation.AddAsync(DecodeCostEstimator.Estimate(facts.Cost), $"decoding this {facts.Width}x{facts.Height} {facts.Format} image", cancellationToken);
+            await reservation.AddAsync(DecodeCostEstimator.Estimate(facts, body.Length), $"decoding this {facts.Width}x{facts.Height} {facts.Format} image", cancellationToken);
             var started = Stopwatch.GetTimestamp();
             var result = counter.Count(body.Memory, facts, cancellationToken);
             metrics.Decoded(result.Format, Stopwatch.GetElapsedTime(started));

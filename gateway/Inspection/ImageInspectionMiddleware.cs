@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.IO.Pipelines;
 using ImageGateway.Common.Imaging;
+using ImageGateway.Common.Imaging.Headers;
 using ImageGateway.Common.Problems;
 using ImageGateway.Gateway.Observability;
 using ImageGateway.Gateway.Server;
@@ -68,7 +69,7 @@ internal sealed class ImageInspectionMiddleware(
             bodySize.MaxRequestBodySize = _options.MaxBodyBytes;
         }
 
-        InspectionVerdict verdict;
+        HeaderRead verdict;
         long peeked;
         bool whole;
         try
@@ -97,17 +98,18 @@ internal sealed class ImageInspectionMiddleware(
             return;
         }
 
-        if (!verdict.IsAccepted)
+        if (verdict.Outcome != HeaderOutcome.Accepted)
         {
             await RejectAsync(context, verdict.Problem!, verdict.Detail!, peeked, whole);
             return;
         }
 
-        var header = verdict.Header!;
-        SetFactsHeaders(request.Headers, header);
-        context.Features.Set(new InspectedUpload(header, request.ContentLength ?? _options.PeekBytes, DecodeCostEstimator.Estimate(verdict.Cost!)));
-        metrics.Inspected(header.Format, "accepted", "ok", peeked);
-        InspectionLog.Accepted(logger, header.Format, header.Width, header.Height, peeked);
+        var facts = verdict.Facts!;
+        SetFactsHeaders(request.Headers, facts);
+        var decodeBytes = DecodeCostEstimator.Estimate(facts, inspector.EncodedBytes(peeked, whole, request.ContentLength));
+        context.Features.Set(new InspectedUpload(facts, request.ContentLength ?? _options.PeekBytes, decodeBytes));
+        metrics.Inspected(facts.Format, "accepted", "ok", peeked);
+        InspectionLog.Accepted(logger, facts.Format, facts.Width, facts.Height, peeked);
         await next(context);
     }
 
@@ -115,7 +117,7 @@ internal sealed class ImageInspectionMiddleware(
     /// Reads until the inspector decides or the window is full, consuming nothing: every read
     /// marks the bytes examined (so the next read waits for more) but leaves them in the pipe.
     /// </summary>
-    private async Task<(InspectionVerdict Verdict, long Peeked, bool Whole)> PeekAsync(PipeReader reader, long? contentLength, CancellationToken cancellationToken)
+    private async Task<(HeaderRead Verdict, long Peeked, bool Whole)> PeekAsync(PipeReader reader, long? contentLength, CancellationToken cancellationToken)
     {
         byte[]? copy = null;
         try
@@ -130,7 +132,7 @@ internal sealed class ImageInspectionMiddleware(
                 // Most headers sit in the first segment: judge it in place, and copy the window into
                 // one rented buffer only when the header runs past the first segment.
                 var verdict = inspector.Inspect(window.FirstSpan, complete && window.IsSingleSegment, contentLength);
-                if (verdict.IsNeedMoreData && !window.IsSingleSegment)
+                if (verdict.Outcome == HeaderOutcome.NeedMoreData && !window.IsSingleSegment)
                 {
                     if (copy is null || copy.Length < window.Length)
                     {
@@ -146,7 +148,7 @@ internal sealed class ImageInspectionMiddleware(
                     verdict = inspector.Inspect(copy.AsSpan(0, (int)window.Length), complete, contentLength);
                 }
 
-                if (verdict.IsNeedMoreData)
+                if (verdict.Outcome == HeaderOutcome.NeedMoreData)
                 {
                     reader.AdvanceTo(buffer.Start, buffer.End);
                     continue;
@@ -180,16 +182,16 @@ internal sealed class ImageInspectionMiddleware(
         await ProblemResults.WriteAsync(context, problem, detail);
     }
 
-    private static void SetFactsHeaders(IHeaderDictionary headers, ImageHeader header)
+    private static void SetFactsHeaders(IHeaderDictionary headers, ImageFacts facts)
     {
         foreach (var name in headers.Keys.Where(k => k.StartsWith(FactsHeaderPrefix, StringComparison.OrdinalIgnoreCase)).ToList())
         {
             headers.Remove(name); // never forward a client's claims as the gateway's
         }
 
-        headers[FormatHeader] = header.Format;
-        headers[WidthHeader] = header.Width.ToString(CultureInfo.InvariantCulture);
-        headers[HeightHeader] = header.Height.ToString(CultureInfo.InvariantCulture);
+        headers[FormatHeader] = facts.Format;
+        headers[WidthHeader] = facts.Width.ToString(CultureInfo.InvariantCulture);
+        headers[HeightHeader] = facts.Height.ToString(CultureInfo.InvariantCulture);
     }
 }
 

@@ -18,7 +18,7 @@ internal static class ClientShareRejection
         var budget = services.GetRequiredService<DecodeBudget>();
         var upload = http.Features.Get<InspectedUpload>();
         var key = limiter.LoggableClientKey(http);
-        services.GetRequiredService<GatewayMetrics>().Throttled(upload?.Header.Format, "client-over-quota");
+        services.GetRequiredService<GatewayMetrics>().Throttled(upload?.Facts.Format, "client-over-quota");
         ThrottlingLog.ClientOverShare(services.GetRequiredService<ILogger<ClientShareLimiter>>(), key, budget.PermitsFor(upload), limiter.SharePermits);
         http.Response.CloseConnectionAfterResponse();
         await ProblemResults.WriteAsync(http, ProblemTypes.ClientOverQuota,

@@ -37,7 +37,7 @@ internal sealed class DecodeBudgetPolicy(
         var upload = http.Features.Get<InspectedUpload>();
         var permits = budget.PermitsFor(upload);
         var statistics = budget.Statistics;
-        metrics.Throttled(upload?.Header.Format, "overloaded");
+        metrics.Throttled(upload?.Facts.Format, "overloaded");
         ThrottlingLog.Rejected(logger, permits, statistics.CurrentAvailablePermits, statistics.CurrentQueuedCount, budget.TotalPermits);
         http.Response.CloseConnectionAfterResponse();
         await ProblemResults.WriteAsync(http, ProblemTypes.Overloaded,

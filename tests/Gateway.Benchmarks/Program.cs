@@ -222,12 +222,8 @@ static async Task<long> DecodeBudgetBytesAsync(Uri backend)
 
 static byte[] Payload(int size)
 {
-    // A valid 64x64 PNG header, then bytes: the gateway accepts it; the sink does not decode it.
-    var header = CraftedImages.Png(64, 64, rows: 1, withEnd: false);
-    var body = new byte[size];
-    new Random(size).NextBytes(body);
-    header.CopyTo(body, 0);
-    return body;
+    // A well-formed 64x64 PNG padded with a private chunk of random bytes: the gateway accepts it; the sink does not decode it.
+    return CraftedPng.PaddedTo(64, 64, size, seed: size);
 }
 
 static long RssBytes(int pid)

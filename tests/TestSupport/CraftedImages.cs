@@ -111,7 +111,7 @@ public static class CraftedImages
         0x3B,
     ];
 
-    private static void WriteChunk(Stream stream, string type, byte[] data)
+    internal static void WriteChunk(Stream stream, string type, byte[] data)
     {
         Span<byte> length = stackalloc byte[4];
         BinaryPrimitives.WriteInt32BigEndian(length, data.Length);
@@ -119,24 +119,9 @@ public static class CraftedImages
         var typeBytes = System.Text.Encoding.ASCII.GetBytes(type);
         stream.Write(typeBytes);
         stream.Write(data);
-        var crc = Crc32(typeBytes, data);
+        var crc = ImageGateway.TestSupport.Crc32.Compute(typeBytes, data);
         Span<byte> crcBytes = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(crcBytes, crc);
         stream.Write(crcBytes);
-    }
-
-    private static uint Crc32(byte[] type, byte[] data)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in type.Concat(data))
-        {
-            crc ^= b;
-            for (var k = 0; k < 8; k++)
-            {
-                crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
-            }
-        }
-
-        return ~crc;
     }
 }

@@ -1,3 +1,4 @@
+using ImageGateway.Common.Imaging.Headers;
 using ImageGateway.Gateway.Inspection;
 using ImageGateway.Gateway.Throttling;
 using Microsoft.Extensions.Configuration;
@@ -24,7 +25,7 @@ public sealed class DecodeBudgetTests
     }
 
     private static InspectedUpload Upload(long body, long decode) =>
-        new(new ImageHeader("png", 100, 100), body, decode);
+        new(new PngFacts(100, 100, BitDepth: 8, ColorType: 2, Interlaced: false, ImageDataBytes: 1000, EmptyDataChunks: 0), body, decode);
 
     [Fact]
     public void Budget_IsPerBackendBytesTimesConfiguredDestinations_InPermits()
