@@ -1,3 +1,4 @@
+using ImageGateway.Gateway.Dispatch;
 using Yarp.ReverseProxy.Health;
 
 namespace ImageGateway.Gateway.Forwarding;
@@ -13,7 +14,8 @@ public static class ForwardingExtensions
     public static IHostApplicationBuilder AddForwarding(this IHostApplicationBuilder builder)
     {
         builder.Services.AddReverseProxy()
-            .LoadFromConfig(builder.Configuration.GetSection(ReverseProxySection));
+            .LoadFromConfig(builder.Configuration.GetSection(ReverseProxySection))
+            .AddLoadReportTransform();
 
         // YARP's default detection window is 60 s: failures of a backend that crashed stay in it, so
         // after every reactivation the policy marks the restarted, healthy backend down again and it
@@ -31,7 +33,9 @@ public static class ForwardingExtensions
         {
             proxy.UseMiddleware<ForwarderProblemMiddleware>();
             proxy.UseSessionAffinity();
+            proxy.UseDispatch();
             proxy.UseLoadBalancing();
+            proxy.UseDestinationFollow();
             proxy.UsePassiveHealthChecks();
         });
         return endpoints;
