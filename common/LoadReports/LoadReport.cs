@@ -91,7 +91,7 @@ public sealed record LoadReport(long BudgetBytes, long ReservedBytes, long Queue
                 return "metric values cannot be empty strings";
             }
 
-            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+            if (!TryParseNumber(text, out var number))
             {
                 return $"unable to parse custom backend load metric value({name}): {text}";
             }
@@ -156,6 +156,26 @@ public sealed record LoadReport(long BudgetBytes, long ReservedBytes, long Queue
             Bytes(metrics.GetValueOrDefault(NamedMetricsPrefix + QueuedMetric)),
             metrics.GetValueOrDefault("cpu_utilization"));
         return true;
+    }
+
+    /// <summary>A number as C's strtod (absl::SimpleAtod) reads it: decimal or exponent form, and inf/infinity/nan in any case.</summary>
+    private static bool TryParseNumber(string text, out double number)
+    {
+        var unsigned = text.TrimStart('+', '-');
+        var negative = text.StartsWith('-');
+        if (unsigned.Equals("inf", StringComparison.OrdinalIgnoreCase) || unsigned.Equals("infinity", StringComparison.OrdinalIgnoreCase))
+        {
+            number = negative ? double.NegativeInfinity : double.PositiveInfinity;
+            return text.Length - unsigned.Length <= 1;
+        }
+
+        if (unsigned.Equals("nan", StringComparison.OrdinalIgnoreCase))
+        {
+            number = double.NaN;
+            return text.Length - unsigned.Length <= 1;
+        }
+
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out number);
     }
 
     private static long Bytes(double value) => value >= long.MaxValue ? long.MaxValue : (long)value;

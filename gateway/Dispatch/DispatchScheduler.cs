@@ -159,6 +159,7 @@ public sealed class DispatchScheduler
             _queuedBytes += cost;
             AddClientLocked(clientKey, cost);
             _drain.Observe(_queue.Count);
+            PumpLocked(); // it may fit where the uploads ahead of it cannot go
         }
 
         return WaitAsync(waiter, cancellationToken);
@@ -194,8 +195,8 @@ public sealed class DispatchScheduler
 
     private async ValueTask<DispatchDecision> WaitAsync(Waiter waiter, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.MaxQueueWait);
+        using var bound = new CancellationTokenSource(_options.MaxQueueWait, _time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, bound.Token);
         using (timeout.Token.UnsafeRegister(static state => ((Waiter)state!).Completion.TrySetResult(null), waiter))
         {
             var reservation = await waiter.Completion.Task.ConfigureAwait(false);
