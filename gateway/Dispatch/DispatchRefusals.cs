@@ -18,6 +18,7 @@ internal sealed class DispatchRefusals(
     DispatchMetrics dispatchMetrics,
     GatewayMetrics metrics,
     IOptions<DispatchOptions> options,
+    TimeProvider time,
     ILogger<DispatchRefusals> logger)
 {
     private readonly DispatchOptions _options = options.Value;
@@ -32,6 +33,18 @@ internal sealed class DispatchRefusals(
         if (context.Features.Get<BufferedUpload>() is null)
         {
             context.Response.CloseConnectionAfterResponse(); // the body was not read: do not drain it
+        }
+
+        if (decision.ShedReason != DispatchDecision.TimedOutReason && _options.ShedPause > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(_options.ShedPause, time, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                return; // the client went away
+            }
         }
 
         var detail = decision.ShedReason == DispatchDecision.TimedOutReason
