@@ -9,6 +9,8 @@
 #     IMAGES            comma-separated image files; the clients of a step are split evenly between them
 #     STEPS             client counts (default "2 8 16 32 64 128"); SECONDS per step (default 8)
 # Extra gateway settings come from the environment as GATEWAY_ENV="Key=Value Key2=Value2".
+# CLIENT=hey (default: hey, which ignores Retry-After) or CLIENT=runner with RETRY_AFTER=honour|ignore
+# (loadtests/LoadRunner's overload scenario, built in Release; REPORT=folder for its report and chart).
 # Needs: hey, backend/bin/native (backend/publish-native.sh), root for the cgroups.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -44,6 +46,13 @@ wait_ready "http://127.0.0.1:$gport/health/ready"
 sleep 3 # first health probes (load reports) arrive
 
 IFS=, read -ra files <<<"$images"
+if [[ "${CLIENT:-hey}" == runner ]]; then
+  image_args=(); for f in "${files[@]}"; do image_args+=(--image "$f"); done
+  dotnet "$root/loadtests/LoadRunner/bin/Release/net10.0/ImageGateway.LoadRunner.dll" --target "http://127.0.0.1:$gport" --scenario overload \
+    --steps "$(tr ' ' , <<<"$steps")" --step-duration "${seconds}s" --retry-after "${RETRY_AFTER:-honour}" --timeout 30s "${image_args[@]}" \
+    --no-live --gateway-metrics none --report "${REPORT:-$work/report}" | grep -v "^loadrunner: report" || true
+  steps=""
+else
 echo "clients goodput/s shed/s other/s p50_ms p99_ms (200 only) statuses"
 for clients in $steps; do
   per=$(( (clients + ${#files[@]} - 1) / ${#files[@]} )); hey_pids=(); n=0
@@ -65,5 +74,6 @@ pct=lambda p: ok[min(len(ok)-1,int(p*len(ok)))]*1000 if ok else float("nan")
 print(f"{sys.argv[1]:>7} {len(ok)/secs:9.1f} {shed/secs:6.1f} {other/secs:7.1f} {pct(0.5):6.0f} {pct(0.99):6.0f} {dict(sorted(codes.items()))}")
 ' "$clients" "$seconds"
 done
+fi
 for c in "${cgroups[@]}"; do echo "oom_kill $(basename "$c"): $(awk '/oom_kill /{print $2}' "$c/memory.oom_control")"; done
 grep -c "Not admitted" "$work"/b*.log | sed 's/^/backend refusals (503 from a backend) /' || true
