@@ -92,7 +92,10 @@ public sealed class LoadEngine(IRequestSender sender, PayloadMix mix, RunStatist
                 if (honourRetryAfter && retryAfter is { } pause && pause > TimeSpan.Zero)
                 {
                     var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), end);
-                    await DelayAsync(pause < left ? pause : left, stop);
+                    if (left > TimeSpan.Zero)
+                    {
+                        await DelayAsync(pause < left ? pause : left, stop);
+                    }
                 }
             }
         });

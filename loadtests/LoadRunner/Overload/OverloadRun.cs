@@ -27,8 +27,8 @@ public static class OverloadRun
             return RunCommand.ExitUsage;
         }
 
-        var honour = options.HonourRetryAfter ? "honour" : "ignore";
-        Console.WriteLine($"loadrunner: overload against {options.Target}: clients {string.Join(", ", options.Steps)}, {options.StepDuration.TotalSeconds:0.#} s each, Retry-After {honour}d, {legit.Count} payloads");
+        var honour = options.HonourRetryAfter ? "honoured" : "ignored";
+        Console.WriteLine($"loadrunner: overload against {options.Target}: clients {string.Join(", ", options.Steps)}, {options.StepDuration.TotalSeconds:0.#} s each, Retry-After {honour}, {legit.Count} payloads");
         using var sender = new HttpRequestSender(options.Target, options.Timeout);
         var mix = new PayloadMix(legit, [], 0);
         var steps = new List<OverloadStep>();
@@ -51,7 +51,7 @@ public static class OverloadRun
         }
 
         Directory.CreateDirectory(options.ReportFolder);
-        var title = $"Overload, Retry-After {honour}d ({DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC)";
+        var title = $"Overload, Retry-After {honour} ({DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC)";
         await File.WriteAllTextAsync(Path.Combine(options.ReportFolder, "overload.md"), Markdown(title, options, steps));
         await File.WriteAllTextAsync(Path.Combine(options.ReportFolder, "overload.json"),
             JsonSerializer.Serialize(steps, OverloadJsonContext.Default.ListOverloadStep));
