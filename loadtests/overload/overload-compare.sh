@@ -99,8 +99,8 @@ print("x", s["Counted"], s["Shed"], s["Failed"], s["P50Milliseconds"], s["P99Mil
 import sys
 rows=[l.split() for l in open(sys.argv[1])]
 secs=float(sys.argv[4]); counted=sum(int(r[1]) for r in rows); shed=sum(int(r[2]) for r in rows); failed=sum(int(r[3]) for r in rows)
-p50=max(float(r[4]) for r in rows); p99=max(float(r[5]) for r in rows)
-print(f"{sys.argv[2]:>7} {sys.argv[3]:<7} {counted/secs:8.1f} {"":18} {shed/secs:6.1f} {failed/secs:7.1f} {p50:5.0f} {p99:5.0f} {int(sys.argv[5])-int(sys.argv[6]):10d}")
+p50=max(float(r[4]) for r in rows); p99=max(float(r[5]) for r in rows); blank=""
+print(f"{sys.argv[2]:>7} {sys.argv[3]:<7} {counted/secs:8.1f} {blank:18} {shed/secs:6.1f} {failed/secs:7.1f} {p50:5.0f} {p99:5.0f} {int(sys.argv[5])-int(sys.argv[6]):10d}")
 ' "$work/runner.txt" "$clients" "$name" "$seconds" "$after" "$before"
       rm -rf "$work"/report-*
     else
@@ -115,8 +115,8 @@ for path in sorted(glob.glob(sys.argv[4]+"/step-*.csv")):
         if r[6]=="200": ok.append(float(r[0])); per_image[image]=per_image.get(image,0)+1
 ok.sort(); total=sum(codes.values()); shed=codes.get("503",0); other=total-len(ok)-shed
 pct=lambda p: ok[min(len(ok)-1,int(p*len(ok)))]*1000 if ok else float("nan")
-images=" ".join(f"{k}:{v/secs:.1f}" for k,v in sorted(per_image.items()))
-print(f"{sys.argv[1]:>7} {sys.argv[2]:<7} {len(ok)/secs:8.1f} {"("+images+")":<18} {shed/secs:6.1f} {other/secs:7.1f} {pct(0.5):5.0f} {pct(0.99):5.0f} {int(sys.argv[5])-int(sys.argv[6]):10d}")
+images="(" + " ".join(f"{k}:{v/secs:.1f}" for k,v in sorted(per_image.items())) + ")"
+print(f"{sys.argv[1]:>7} {sys.argv[2]:<7} {len(ok)/secs:8.1f} {images:<18} {shed/secs:6.1f} {other/secs:7.1f} {pct(0.5):5.0f} {pct(0.99):5.0f} {int(sys.argv[5])-int(sys.argv[6]):10d}")
 ' "$clients" "$name" "$seconds" "$work" "$after" "$before"
     fi
   done

@@ -14,7 +14,7 @@ public sealed class DispatchSchedulerTests
     private readonly FakeTimeProvider _time = new();
 
     [Fact]
-    public async Task Reserve_TwoDestinations_PicksTheOneWithMoreFreeBytes()
+    public async Task Reserve_TwoDestinations_PicksTheOneWithTheLargerFreeShare()
     {
         var (scheduler, cluster, destinations) = Create(2);
         scheduler.Reported(destinations[0], new LoadReport(14 * MiB, 12 * MiB, 0));
@@ -26,6 +26,19 @@ public sealed class DispatchSchedulerTests
             Assert.Same(destinations[1], decision.Reservation!.Destination);
             decision.Reservation.Dispose();
         }
+    }
+
+    [Fact]
+    public async Task Reserve_SmallAndLargeBudget_AThumbnailGoesWhereTheFreeShareIsLarger()
+    {
+        // 7 of 14 MiB free (half) against 50 of 200 MiB free (a quarter): by share, not by bytes.
+        var (scheduler, cluster, destinations) = Create(2);
+        scheduler.Reported(destinations[0], new LoadReport(14 * MiB, 7 * MiB, 0));
+        scheduler.Reported(destinations[1], new LoadReport(200 * MiB, 150 * MiB, 0));
+
+        var decision = await scheduler.ReserveAsync(MiB / 4, cluster, null, null, CancellationToken.None).AsTask().WaitAsync(TestTimeout);
+
+        Assert.Same(destinations[0], decision.Reservation!.Destination);
     }
 
     [Fact]
@@ -165,6 +178,31 @@ public sealed class DispatchSchedulerTests
 
         Assert.False(large.IsCompleted);
         Assert.Same(destinations[0], small.Reservation!.Destination);
+    }
+
+    [Fact]
+    public async Task Reserve_SmallUploadsBesideAWaitingLargeOne_FillTheGapsUntilItHasWaitedHalfTheBound()
+    {
+        var (scheduler, cluster, destinations) = Create(1, maxQueueWait: TimeSpan.FromSeconds(2));
+        scheduler.Reported(destinations[0], new LoadReport(8 * MiB, 0, 0));
+        var busy = (await scheduler.ReserveAsync(6 * MiB, cluster, null, null, CancellationToken.None)).Reservation!;
+        var large = scheduler.ReserveAsync(4 * MiB, cluster, null, null, CancellationToken.None).AsTask();
+
+        // Young wait: a thumbnail (at most an eighth of the budget) may use the 2 MiB the large one cannot.
+        var early = await scheduler.ReserveAsync(MiB / 2, cluster, null, null, CancellationToken.None).AsTask().WaitAsync(TestTimeout);
+        Assert.NotNull(early.Reservation);
+        Assert.False(large.IsCompleted);
+
+        // Past half the bound the large one is strictly next: the next thumbnail waits behind it.
+        _time.Advance(TimeSpan.FromSeconds(1.1));
+        var late = scheduler.ReserveAsync(MiB / 2, cluster, null, null, CancellationToken.None).AsTask();
+        await Task.Delay(50);
+        Assert.False(late.IsCompleted);
+
+        busy.Dispose();
+        Assert.NotNull((await large.WaitAsync(TestTimeout)).Reservation);
+        Assert.NotNull((await late.WaitAsync(TestTimeout)).Reservation);
+        early.Reservation.Dispose();
     }
 
     [Fact]
