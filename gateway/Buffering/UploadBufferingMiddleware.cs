@@ -1,8 +1,10 @@
 using System.Diagnostics.Metrics;
+using ImageGateway.Gateway.Dispatch;
 using ImageGateway.Gateway.Inspection;
 using ImageGateway.Gateway.Observability;
 using ImageGateway.Gateway.Server;
 using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Model;
 
 namespace ImageGateway.Gateway.Buffering;
 
@@ -13,32 +15,35 @@ namespace ImageGateway.Gateway.Buffering;
 /// 40 KiB/s holds 1 MiB of gateway memory for 25 s instead of a backend's decode budget. The
 /// forwarder then reads the pooled copy (and can read it again for a retry). Larger or chunked
 /// bodies, and bodies that do not fit in what is left of the pool, stream as they arrive (under the
-/// minimum data rate), holding only their peeked prefix while they wait for capacity.
+/// minimum data rate), holding only their peeked prefix while they wait for capacity. So does an
+/// upload that dispatch would shed for its expected wait: it is shed without its body being received.
 /// </summary>
 internal sealed class UploadBufferingMiddleware
 {
     private readonly RequestDelegate _next;
     private readonly BufferPool _pool;
+    private readonly DispatchScheduler _scheduler;
     private readonly long _maxBodyBytes;
     private readonly ILogger<UploadBufferingMiddleware> _logger;
     private readonly Counter<long> _uploads;
 
-    public UploadBufferingMiddleware(RequestDelegate next, BufferPool pool, IOptions<BufferingOptions> options, IMeterFactory meterFactory, ILogger<UploadBufferingMiddleware> logger)
+    public UploadBufferingMiddleware(RequestDelegate next, BufferPool pool, DispatchScheduler scheduler, IOptions<BufferingOptions> options, IMeterFactory meterFactory, ILogger<UploadBufferingMiddleware> logger)
     {
         _next = next;
         _pool = pool;
+        _scheduler = scheduler;
         _maxBodyBytes = options.Value.MaxBodyBytes;
         _logger = logger;
         var meter = meterFactory.Create(GatewayMetrics.MeterName);
         _uploads = meter.CreateCounter<long>("image_gateway.buffering.uploads", "{upload}",
-            "Accepted uploads by how their body went on (buffering.outcome: buffered, streamed, pool-full).");
+            "Accepted uploads by how their body went on (buffering.outcome: buffered, streamed, pool-full, shed-first).");
         meter.CreateObservableGauge("image_gateway.buffering.pool.used", () => pool.ReservedBytes, "By", "Bytes of the buffer pool reserved by uploads.");
         meter.CreateObservableGauge("image_gateway.buffering.pool.limit", () => pool.LimitBytes, "By", "The buffer pool's bound.");
     }
 
     public Task InvokeAsync(HttpContext context)
     {
-        if (context.Features.Get<InspectedUpload>() is null)
+        if (context.Features.Get<InspectedUpload>() is not { } upload)
         {
             return _next(context);
         }
@@ -47,6 +52,13 @@ internal sealed class UploadBufferingMiddleware
         {
             Count("streamed");
             return _next(context);
+        }
+
+        if (context.GetEndpoint()?.Metadata.GetMetadata<RouteModel>()?.Cluster is { } cluster
+            && _scheduler.WouldShed(upload.BodyBytes + upload.DecodeBytes, cluster.DestinationsState.AvailableDestinations))
+        {
+            Count("shed-first");
+            return _next(context); // dispatch sheds it (or, if room appeared meanwhile, it streams)
         }
 
         if (_pool.TryReserve(length) is not { } body)

@@ -115,6 +115,24 @@ public sealed class DispatchScheduler
         }
     }
 
+    /// <summary>
+    /// Whether an upload of <paramref name="cost"/> arriving now would be shed for its expected wait.
+    /// Asked before a small upload is buffered, so that one about to be shed is not received first.
+    /// </summary>
+    public bool WouldShed(long cost, IReadOnlyList<DestinationState> available)
+    {
+        lock (_lock)
+        {
+            if (available.Count == 0 || (_queue.Count == 0 && PickLocked(cost, available, exclude: null) is not null))
+            {
+                return false;
+            }
+
+            var (_, free, _) = CapacityLocked(available);
+            return _drain.TimeFor(_queuedBytes + cost - free) is { } expected && expected > _options.MaxQueueWait;
+        }
+    }
+
     /// <summary>What the cheapest upload arriving now can expect to wait (zero while it is unknown).</summary>
     public TimeSpan ExpectedWaitForSmallest(IReadOnlyList<DestinationState> available)
     {
