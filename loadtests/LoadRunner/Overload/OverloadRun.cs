@@ -94,7 +94,6 @@ public static class OverloadRun
         p99.LegendText = "p99 counted (ms, right)";
         p99.Axes.YAxis = plot.Axes.Right;
         plot.Axes.Right.Label.Text = "ms";
-        plot.Axes.SetupMultiplierNotation(plot.Axes.Left);
         plot.ShowLegend(Alignment.UpperLeft);
         plot.SavePng(file, 900, 420);
     }
