@@ -1,6 +1,7 @@
 using ImageGateway.Backend.Admission;
 using ImageGateway.Backend.Counting;
 using ImageGateway.Backend.Health;
+using ImageGateway.Backend.LoadReports;
 using ImageGateway.Backend.Memory;
 using ImageGateway.Backend.Metrics;
 using ImageGateway.Common.Hosting;
@@ -12,6 +13,7 @@ var builder = WebApplication.CreateSlimBuilder(args);
 builder.Services.AddProblemDetails();
 builder.AddContainerMemory();
 builder.AddDecodeAdmission();
+builder.AddLoadReports();
 builder.AddCounting();
 builder.AddBackendMetrics();
 builder.AddBackendHealth();
@@ -19,6 +21,7 @@ builder.AddGracefulShutdown(HealthExtensions.ReadyTag);
 
 var app = builder.Build();
 
+app.UseLoadReports();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapCounting();

@@ -3,13 +3,14 @@
 # cgroup where the machine allows it, and the gateway in front of them. Stays in the foreground;
 # Ctrl-C or SIGTERM stops everything it started.
 #
-#   deploy/run-local.sh [--backends N] [--backend-memory SIZE] [--port P]
+#   deploy/run-local.sh [--backends N] [--gateways N] [--backend-memory SIZE] [--port P]
 #
 # The state of the running stack (URLs, pids, cgroup folders) is written to .run/stack.env so
 # load runs and tests can find the backends' cgroups.
 set -euo pipefail
 
 backends=2
+gateways=1
 backend_memory=50m
 port=8080
 configuration=Release
@@ -20,6 +21,7 @@ usage() {
   cat <<USAGE
 Options:
   --backends N          number of backends (default 2)
+  --gateways N          number of gateways (default 1): the first on P, the others on P+N+1.. (after the backends)
   --backend-memory SIZE memory limit of each backend: bytes or with k/m/g (default 50m)
   --port P              gateway port on 127.0.0.1 (default 8080); backends use P+1..P+N
   --no-build            use the existing Release build
@@ -31,6 +33,8 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --backends) backends="$2"; shift 2 ;;
     --backends=*) backends="${1#*=}"; shift ;;
+    --gateways) gateways="$2"; shift 2 ;;
+    --gateways=*) gateways="${1#*=}"; shift ;;
     --backend-memory) backend_memory="$2"; shift 2 ;;
     --backend-memory=*) backend_memory="${1#*=}"; shift ;;
     --port) port="$2"; shift 2 ;;
@@ -41,8 +45,9 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
+[[ "$gateways" =~ ^[1-9][0-9]*$ ]] || { echo "run-local: --gateways must be a positive whole number, not '$gateways'" >&2; exit 2; }
 [[ "$backends" =~ ^[1-9][0-9]*$ ]] || { echo "run-local: --backends must be a positive whole number, not '$backends'" >&2; exit 2; }
-[[ "$port" =~ ^[0-9]+$ ]] && (( port > 0 && port + backends < 65536 )) || { echo "run-local: --port must be 1..$((65535 - backends)), not '$port'" >&2; exit 2; }
+[[ "$port" =~ ^[0-9]+$ ]] && (( port > 0 && port + backends + gateways < 65536 )) || { echo "run-local: --port must be 1..$((65535 - backends)), not '$port'" >&2; exit 2; }
 
 to_bytes() {
   local v="${1,,}"
@@ -161,15 +166,26 @@ for i in $(seq 1 "$backends"); do
   wait_ready "http://127.0.0.1:$((port + i))/health/ready" "backend$i" "${pids[$((i - 1))]}"
 done
 
-env ASPNETCORE_ENVIRONMENT=Production "${gateway_env[@]}" \
-  dotnet "$gateway_dll" --contentRoot "$(dirname "$gateway_dll")" --urls "http://127.0.0.1:$port" >"$run_dir/logs/gateway.log" 2>&1 &
-gateway_pid=$!
-pids+=("$gateway_pid")
-state+=("GATEWAY_PID=$gateway_pid")
-wait_ready "http://127.0.0.1:$port/health/ready" gateway "$gateway_pid"
+# Gateway g listens on P (g = 1) or P+N+g-1: several gateways share the backends, as replicas do.
+gateway_urls=()
+for g in $(seq 1 "$gateways"); do
+  gport=$(( g == 1 ? port : port + backends + g - 1 ))
+  gname="gateway"; (( g == 1 )) || gname="gateway$g"
+  env ASPNETCORE_ENVIRONMENT=Production "${gateway_env[@]}" \
+    dotnet "$gateway_dll" --contentRoot "$(dirname "$gateway_dll")" --urls "http://127.0.0.1:$gport" >"$run_dir/logs/$gname.log" 2>&1 &
+  gateway_pid=$!
+  pids+=("$gateway_pid")
+  gateway_urls+=("http://127.0.0.1:$gport")
+  if (( g == 1 )); then
+    state+=("GATEWAY_PID=$gateway_pid")
+  fi
+  state+=("GATEWAY_${g}_URL=http://127.0.0.1:$gport" "GATEWAY_${g}_PID=$gateway_pid")
+  wait_ready "http://127.0.0.1:$gport/health/ready" "$gname" "$gateway_pid"
+done
+state+=("GATEWAYS=$gateways" "GATEWAY_URLS=${gateway_urls[*]}")
 
 printf '%s\n' "${state[@]}" >"$run_dir/stack.env"
-echo "run-local: ready at http://127.0.0.1:$port (state in .run/stack.env, logs in .run/logs/; Ctrl-C stops)"
+echo "run-local: ready at ${gateway_urls[*]} (state in .run/stack.env, logs in .run/logs/; Ctrl-C stops)"
 
 # Stay in the foreground until a signal arrives or a process dies on its own.
 watched=("${pids[@]}")

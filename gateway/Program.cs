@@ -1,10 +1,11 @@
 using ImageGateway.Common.Hosting;
+using ImageGateway.Gateway.Buffering;
+using ImageGateway.Gateway.Dispatch;
 using ImageGateway.Gateway.Forwarding;
 using ImageGateway.Gateway.Health;
 using ImageGateway.Gateway.Inspection;
 using ImageGateway.Gateway.Observability;
 using ImageGateway.Gateway.Server;
-using ImageGateway.Gateway.Throttling;
 
 SelfProbe.ExitIfRequested(args);
 
@@ -14,7 +15,8 @@ builder.Services.AddProblemDetails();
 builder.AddServerLimits();
 builder.AddGatewayObservability();
 builder.AddImageInspection();
-builder.AddThrottling();
+builder.AddUploadBuffering();
+builder.AddDispatch();
 builder.AddForwarding();
 builder.AddGatewayHealth();
 builder.AddGracefulShutdown(HealthExtensions.ReadyTag);
@@ -23,8 +25,9 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseShedBeforePeek();
 app.UseImageInspection();
-app.UseThrottling();
+app.UseUploadBuffering();
 app.MapGatewayHealth();
 app.MapGatewayMetrics();
 app.MapForwarding();

@@ -1,33 +1,23 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using ImageGateway.Gateway.Throttling;
 
 namespace ImageGateway.Gateway.Observability;
 
-/// <summary>The gateway's own instruments: admission decisions, peeked bytes, the decode budget.</summary>
+/// <summary>The gateway's own instruments: admission decisions, peeked bytes (dispatch has its own, <c>DispatchMetrics</c>).</summary>
 public sealed class GatewayMetrics
 {
     public const string MeterName = "ImageGateway.Gateway";
 
     private readonly Counter<long> _uploads;
     private readonly Histogram<long> _peekBytes;
-    private readonly Histogram<long> _cost;
 
-    public GatewayMetrics(IMeterFactory meterFactory, DecodeBudget budget)
+    public GatewayMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(MeterName);
         _uploads = meter.CreateCounter<long>("gateway.uploads", "{upload}",
             "Uploads by admission decision (accepted, rejected, throttled) and reason.");
         _peekBytes = meter.CreateHistogram<long>("gateway.uploads.peek_bytes", "By",
             "Bytes of the body examined before the admission decision.");
-        _cost = meter.CreateHistogram<long>("gateway.uploads.cost", "{permit}",
-            "Decode-budget permits an admitted upload asks for.");
-        meter.CreateObservableGauge("gateway.throttle.permits.available", () => budget.Statistics.CurrentAvailablePermits,
-            "{permit}", "Decode-budget permits free right now.");
-        meter.CreateObservableGauge("gateway.throttle.permits.queued", () => budget.Statistics.CurrentQueuedCount,
-            "{permit}", "Decode-budget permits that queued uploads are waiting for.");
-        meter.CreateObservableGauge("gateway.throttle.permits.total", () => budget.TotalPermits,
-            "{permit}", "The whole decode budget of the backends, in permits.");
     }
 
     /// <summary>Counts one admission decision after <paramref name="peekedBytes"/> bytes were examined.</summary>
@@ -50,15 +40,6 @@ public sealed class GatewayMetrics
         if (_uploads.Enabled)
         {
             _uploads.Add(1, Tags(format, "throttled", reason));
-        }
-    }
-
-    /// <summary>Records the permits an upload asked for.</summary>
-    public void Cost(int permits)
-    {
-        if (_cost.Enabled)
-        {
-            _cost.Record(permits);
         }
     }
 

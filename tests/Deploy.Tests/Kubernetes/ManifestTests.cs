@@ -90,12 +90,11 @@ public sealed class ManifestTests
     }
 
     [Fact]
-    public void Gateway_ListsEveryBackendPodTheAutoscalerMayCreate()
+    public void Gateway_FindsTheBackendPodsThroughTheHeadlessServicesDns()
     {
         var hpa = Objects.Single("HorizontalPodAutoscaler", "backend");
         Assert.Equal("StatefulSet", (string?)hpa["spec"]!["scaleTargetRef"]!["kind"]);
         Assert.Equal("backend", (string?)hpa["spec"]!["scaleTargetRef"]!["name"]);
-        var maxReplicas = int.Parse((string)hpa["spec"]!["maxReplicas"]!, CultureInfo.InvariantCulture);
         Assert.True(int.Parse((string)hpa["spec"]!["minReplicas"]!, CultureInfo.InvariantCulture) >= 2);
 
         var headless = (string)Backend["spec"]!["serviceName"]!;
@@ -103,14 +102,15 @@ public sealed class ManifestTests
         Assert.Equal("None", (string?)service["spec"]!["clusterIP"]);
         Assert.Equal("true", (string?)service["spec"]!["publishNotReadyAddresses"]);
 
-        var destinations = Gateway.Container().Env()
-            .Where(e => e.Key.StartsWith("ReverseProxy__Clusters__backends__Destinations__", StringComparison.Ordinal))
-            .Select(e => e.Value)
-            .Order();
-        var expected = Enumerable.Range(0, maxReplicas)
-            .Select(i => $"http://backend-{i}.{headless}:{AppFacts.ContainerPort}")
-            .Order();
-        Assert.Equal(expected, destinations);
+        // One destination, the headless Service (resolved to every pod), and DNS discovery on, refreshed within seconds.
+        var env = Gateway.Container().Env();
+        var destination = Assert.Single(env, e => e.Key.StartsWith("ReverseProxy__Clusters__backends__Destinations__", StringComparison.Ordinal));
+        var address = new Uri(destination.Value!);
+        var host = address.Host;
+        Assert.True(host == headless || host.StartsWith(headless + ".", StringComparison.Ordinal), $"{host} is not the headless Service {headless}");
+        Assert.Equal(AppFacts.ContainerPort, address.Port);
+        var refresh = TimeSpan.Parse(env["Discovery__DnsRefreshPeriod"]!, CultureInfo.InvariantCulture);
+        Assert.InRange(refresh, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
     }
 
     [Fact]

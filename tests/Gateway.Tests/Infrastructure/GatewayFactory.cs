@@ -17,9 +17,11 @@ namespace ImageGateway.Gateway.Tests.Infrastructure;
 public sealed class GatewayFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
+    private readonly DestinationsSource? _destinations;
 
-    public GatewayFactory(IEnumerable<Uri> backends, IReadOnlyDictionary<string, string?>? settings = null)
+    public GatewayFactory(IEnumerable<Uri> backends, IReadOnlyDictionary<string, string?>? settings = null, DestinationsSource? destinations = null)
     {
+        _destinations = destinations;
         _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
         var i = 0;
         foreach (var backend in backends)
@@ -33,9 +35,9 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     public Uri BaseAddress { get; private set; } = null!;
 
     /// <summary>Starts a gateway in front of <paramref name="backends"/>.</summary>
-    public static GatewayFactory Start(IEnumerable<Uri> backends, IReadOnlyDictionary<string, string?>? settings = null)
+    public static GatewayFactory Start(IEnumerable<Uri> backends, IReadOnlyDictionary<string, string?>? settings = null, DestinationsSource? destinations = null)
     {
-        var factory = new GatewayFactory(backends, settings);
+        var factory = new GatewayFactory(backends, settings, destinations);
         factory.StartServer();
         var address = factory.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
         factory.BaseAddress = new Uri(address);
@@ -49,7 +51,14 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(_settings));
+        builder.ConfigureAppConfiguration(config =>
+        {
+            config.AddInMemoryCollection(_settings);
+            if (_destinations is not null)
+            {
+                config.Add(_destinations);
+            }
+        });
     }
 
     protected override IHost CreateHost(IHostBuilder builder)

@@ -32,7 +32,7 @@ public sealed class MetricsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task GetMetrics_AfterUploads_ServesPrometheusTextWithGatewayRateLimitingAndForwardingMeters()
+    public async Task GetMetrics_AfterUploads_ServesPrometheusTextWithGatewayDispatchAndForwardingMeters()
     {
         (await _stack.PostAsync(CraftedImages.Png(8, 8, rows: 8))).Dispose();
         (await _stack.PostAsync(CraftedImages.Png(20_000, 20_000))).Dispose();
@@ -46,8 +46,8 @@ public sealed class MetricsTests : IAsyncLifetime
         Assert.Contains("gateway_uploads_total{", text, StringComparison.Ordinal);
         Assert.Contains("reason=\"image-too-large\"", text, StringComparison.Ordinal);
         Assert.Contains("gateway_uploads_peek_bytes", text, StringComparison.Ordinal);
-        Assert.Contains("gateway_throttle_permits_available", text, StringComparison.Ordinal);
-        Assert.Contains("aspnetcore_rate_limiting_", text, StringComparison.Ordinal);
+        Assert.Contains("image_gateway_dispatch_capacity_bytes", text, StringComparison.Ordinal);
+        Assert.Contains("image_gateway_buffering_pool_limit_bytes", text, StringComparison.Ordinal);
         Assert.Contains("http_client_request_duration", text, StringComparison.Ordinal);
     }
 }
