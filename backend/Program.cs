@@ -4,6 +4,7 @@ using ImageGateway.Backend.Health;
 using ImageGateway.Backend.Memory;
 using ImageGateway.Backend.Metrics;
 using ImageGateway.Common.Hosting;
+using ImageGateway.Common.Management;
 
 SelfProbe.ExitIfRequested(args);
 
@@ -24,6 +25,7 @@ app.UseStatusCodePages();
 app.MapCounting();
 app.MapBackendHealth();
 app.MapBackendMetrics();
+app.ListenOnManagementPort();
 
 app.Run();
 

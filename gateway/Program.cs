@@ -1,4 +1,5 @@
 using ImageGateway.Common.Hosting;
+using ImageGateway.Common.Management;
 using ImageGateway.Gateway.Forwarding;
 using ImageGateway.Gateway.Health;
 using ImageGateway.Gateway.Inspection;
@@ -28,6 +29,7 @@ app.UseThrottling();
 app.MapGatewayHealth();
 app.MapGatewayMetrics();
 app.MapForwarding();
+app.ListenOnManagementPort();
 
 app.Run();
 

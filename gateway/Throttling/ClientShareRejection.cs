@@ -1,3 +1,4 @@
+using ImageGateway.Common.Observability;
 using ImageGateway.Common.Problems;
 using ImageGateway.Gateway.Inspection;
 using ImageGateway.Gateway.Observability;
@@ -19,7 +20,11 @@ internal static class ClientShareRejection
         var upload = http.Features.Get<InspectedUpload>();
         var key = limiter.LoggableClientKey(http);
         services.GetRequiredService<GatewayMetrics>().Throttled(upload?.Header.Format, "client-over-quota");
-        ThrottlingLog.ClientOverShare(services.GetRequiredService<ILogger<ClientShareLimiter>>(), key, budget.PermitsFor(upload), limiter.SharePermits);
+        if (services.GetRequiredService<RefusalLogSampler>().ShouldLog("client-over-quota", out var suppressed))
+        {
+            ThrottlingLog.ClientOverShare(services.GetRequiredService<ILogger<ClientShareLimiter>>(), key, budget.PermitsFor(upload), limiter.SharePermits, suppressed);
+        }
+
         http.Response.CloseConnectionAfterResponse();
         await ProblemResults.WriteAsync(http, ProblemTypes.ClientOverQuota,
             $"This client already holds its share of the decode budget ({limiter.SharePermits} of {budget.TotalPermits} permits); this upload needs {budget.PermitsFor(upload)}. Retry after the indicated delay.",

@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using ImageGateway.Common.Observability;
 using ImageGateway.Common.Problems;
 using ImageGateway.Gateway.Inspection;
 using ImageGateway.Gateway.Observability;
@@ -17,6 +18,7 @@ namespace ImageGateway.Gateway.Throttling;
 internal sealed class DecodeBudgetPolicy(
     DecodeBudget budget,
     GatewayMetrics metrics,
+    RefusalLogSampler logSampler,
     IOptions<ThrottlingOptions> options,
     ILogger<DecodeBudgetPolicy> logger) : IRateLimiterPolicy<int>
 {
@@ -38,7 +40,11 @@ internal sealed class DecodeBudgetPolicy(
         var permits = budget.PermitsFor(upload);
         var statistics = budget.Statistics;
         metrics.Throttled(upload?.Header.Format, "overloaded");
-        ThrottlingLog.Rejected(logger, permits, statistics.CurrentAvailablePermits, statistics.CurrentQueuedCount, budget.TotalPermits);
+        if (logSampler.ShouldLog("overloaded", out var suppressed))
+        {
+            ThrottlingLog.Rejected(logger, permits, statistics.CurrentAvailablePermits, statistics.CurrentQueuedCount, budget.TotalPermits, suppressed);
+        }
+
         http.Response.CloseConnectionAfterResponse();
         await ProblemResults.WriteAsync(http, ProblemTypes.Overloaded,
             $"The backends' decode budget ({budget.TotalPermits} permits) and its queue are full; this upload needs {permits} permits. Retry after the indicated delay.",
@@ -53,10 +59,10 @@ internal static partial class ThrottlingLog
     public static partial void Budget(ILogger logger, int totalPermits, int permitBytes, int backends, int queuePermits);
 
     [LoggerMessage(EventId = 301, Level = LogLevel.Warning,
-        Message = "Throttled an upload needing {Permits} permits: {Available} available, {Queued} queued of {TotalPermits}")]
-    public static partial void Rejected(ILogger logger, int permits, long available, long queued, int totalPermits);
+        Message = "Throttled an upload needing {Permits} permits: {Available} available, {Queued} queued of {TotalPermits} ({SuppressedBefore} more were not logged since the last line)")]
+    public static partial void Rejected(ILogger logger, int permits, long available, long queued, int totalPermits, long suppressedBefore);
 
     [LoggerMessage(EventId = 302, Level = LogLevel.Information,
-        Message = "Client {ClientKey} over its share: upload needs {Permits} permits, the share is {SharePermits}")]
-    public static partial void ClientOverShare(ILogger logger, string clientKey, int permits, int sharePermits);
+        Message = "Client {ClientKey} over its share: upload needs {Permits} permits, the share is {SharePermits} ({SuppressedBefore} more were not logged since the last line)")]
+    public static partial void ClientOverShare(ILogger logger, string clientKey, int permits, int sharePermits, long suppressedBefore);
 }

@@ -40,6 +40,8 @@ public static class ThrottlingExtensions
         var options = app.ApplicationServices.GetRequiredService<IOptions<ThrottlingOptions>>().Value;
         ThrottlingLog.Budget(app.ApplicationServices.GetRequiredService<ILogger<DecodeBudget>>(),
             budget.TotalPermits, options.PermitBytes, budget.Backends, budget.QueuePermits);
-        return app.UseRateLimiter();
+        app.Use(ThrottlingWaitSpan.BeforeLimiter);
+        app.UseRateLimiter();
+        return app.Use(ThrottlingWaitSpan.AfterLimiter);
     }
 }

@@ -65,7 +65,7 @@ if (shapes.Count > 0)
             // the backend takes at once when called directly.
             var environment = new Dictionary<string, string>(gatewayEnvironment)
             {
-                ["Throttling__DecodeBudgetBytesPerBackend"] = (await DecodeBudgetBytesAsync(backend.BaseAddress)).ToString(CultureInfo.InvariantCulture),
+                ["Throttling__DecodeBudgetBytesPerBackend"] = (await DecodeBudgetBytesAsync(backend.ManagementAddress)).ToString(CultureInfo.InvariantCulture),
             };
             await using var gateway = await CpuAffinity.StartOn(frontCpus, () => Stack.StartGatewayAsync(configuration, [backend.BaseAddress], environment));
             if (!CpuAffinity.Of(backend.Pid).SetEquals(backendCpus) || !CpuAffinity.Of(gateway.Pid).SetEquals(frontCpus))
@@ -213,9 +213,10 @@ async Task<Dictionary<string, LoadResult>> MeasureAsync(string label, byte[] bod
     return median;
 }
 
-static async Task<long> DecodeBudgetBytesAsync(Uri backend)
+// The detailed health report is on the backend's management port.
+static async Task<long> DecodeBudgetBytesAsync(Uri backendManagement)
 {
-    using var client = new HttpClient { BaseAddress = backend, Timeout = TimeSpan.FromSeconds(10) };
+    using var client = new HttpClient { BaseAddress = backendManagement, Timeout = TimeSpan.FromSeconds(10) };
     using var health = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync("/health/ready"));
     return health.RootElement.GetProperty("checks").GetProperty("memory").GetProperty("data").GetProperty("decode_budget_bytes").GetInt64();
 }

@@ -32,7 +32,7 @@ public sealed class ThrottlingTests : IAsyncLifetime
     public async Task Upload_WhileAPhotoHoldsTheWholeBudget_Returns503WithRetryAfterAndIsNotForwarded()
     {
         Assert.Equal(16, _stack.Gateway.Services.GetRequiredService<DecodeBudget>().TotalPermits);
-        using var throttled = new MetricCollector<long>(_stack.Gateway.Services.GetRequiredService<IMeterFactory>(), GatewayMetrics.MeterName, "gateway.uploads");
+        using var throttled = new MetricCollector<long>(_stack.Gateway.Services.GetRequiredService<IMeterFactory>(), GatewayMetrics.MeterName, "image_gateway.throttling.rejections");
         using var hold = _stack.Backend.Hold();
 
         // 1000x1000 PNG: a 1 MB mask and decoder state, more than the whole 1 MiB budget, so it takes all 16 permits.
@@ -43,7 +43,7 @@ public sealed class ThrottlingTests : IAsyncLifetime
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.ServiceUnavailable, "urn:image-gateway:problem:overloaded");
         Assert.Equal(TimeSpan.FromSeconds(3), response.Headers.RetryAfter?.Delta);
         Assert.Equal(1, _stack.Backend.Started);
-        Assert.Contains(throttled.GetMeasurementSnapshot(), m => Equals(m.Tags["decision"], "throttled") && Equals(m.Tags["reason"], "overloaded"));
+        Assert.Contains(throttled.GetMeasurementSnapshot(), m => Equals(m.Tags["error.type"], "overloaded") && Equals(m.Tags["image.format"], "png"));
 
         hold.Dispose();
         using var photoResponse = await photo.WaitAsync(TimeSpan.FromSeconds(10));
@@ -72,17 +72,19 @@ public sealed class ThrottlingTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("/health/live")]
-    [InlineData("/health/ready")]
-    [InlineData("/metrics")]
-    public async Task Get_OperationalEndpointWhileBudgetIsSpent_IsServed(string path)
+    [InlineData("/health/live", false)]
+    [InlineData("/health/ready", false)]
+    [InlineData("/health/ready", true)]
+    [InlineData("/metrics", true)]
+    public async Task Get_OperationalEndpointWhileBudgetIsSpent_IsServed(string path, bool onManagementPort)
     {
         using var hold = _stack.Backend.Hold();
         var photo = _stack.PostAsync(CraftedImages.Png(1000, 1000, rows: 1));
         await _stack.Backend.WaitForInFlightAsync(1, TimeSpan.FromSeconds(10));
 
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        using var response = await _stack.Client.GetAsync(path, cts.Token);
+        using var management = _stack.Gateway.CreateManagementClient();
+        using var response = await (onManagementPort ? management : _stack.Client).GetAsync(path, cts.Token);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         hold.Dispose();
