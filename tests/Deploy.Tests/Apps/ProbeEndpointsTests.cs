@@ -48,9 +48,13 @@ public sealed class ProbeEndpointsTests
     [Fact]
     public async Task SelfProbe_OnANotReadyApp_ExitsOne()
     {
-        // A gateway whose only backend does not exist turns not ready after its active checks.
-        await using var gateway = await Stack.StartGatewayAsync(Configuration, [new Uri($"http://127.0.0.1:{FreePort.Get()}")], readyPath: AppFacts.LivePath);
+        // A gateway that is stopping reports not ready for its drain delay while it still serves.
+        await using var gateway = await Stack.StartGatewayAsync(Configuration, [new Uri($"http://127.0.0.1:{FreePort.Get()}")],
+            new Dictionary<string, string> { ["Shutdown__DrainDelay"] = "00:00:30" }, readyPath: AppFacts.LivePath);
         var ready = new Uri(gateway.BaseAddress, AppFacts.ReadyPath).ToString();
+        Assert.Equal(0, await RunAsync(Stack.GatewayAssembly(Configuration), AppFacts.SelfProbeFlag, ready));
+
+        gateway.Terminate();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         int exit;
         do
