@@ -2,6 +2,7 @@ using System.Reflection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -56,6 +57,17 @@ public static class ServiceTelemetryExtensions
         {
             UtcTimestamps(o);
             o.IncludeScopes = true;
+        });
+
+        // The switch Logging:Console:FormatterName (json in containers) must hold for the slim
+        // builder too (the Native AOT backend), which names its simple formatter in code, after the
+        // configuration was read.
+        builder.Services.AddOptions<ConsoleLoggerOptions>().PostConfigure<IConfiguration>((options, configuration) =>
+        {
+            if (configuration["Logging:Console:FormatterName"] is { Length: > 0 } formatter)
+            {
+                options.FormatterName = formatter;
+            }
         });
 
         var version = serviceAssembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion

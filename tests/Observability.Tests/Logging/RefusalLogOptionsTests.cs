@@ -1,4 +1,5 @@
 using ImageGateway.Common.Observability;
+using Microsoft.Extensions.Options;
 
 namespace ImageGateway.Observability.Tests.Logging;
 
@@ -9,7 +10,9 @@ public sealed class RefusalLogOptionsTests
     [InlineData(5, 0, "Interval")]
     public void Validate_OutOfRange_FailsNamingTheKey(int perInterval, int intervalSeconds, string key)
     {
-        var result = new RefusalLogOptionsValidator().Validate(null, new RefusalLogOptions { PerInterval = perInterval, Interval = TimeSpan.FromSeconds(intervalSeconds) });
+        IValidateOptions<RefusalLogOptions> validator = new RefusalLogOptionsValidator();
+
+        var result = validator.Validate(null, new RefusalLogOptions { PerInterval = perInterval, Interval = TimeSpan.FromSeconds(intervalSeconds) });
 
         Assert.True(result.Failed);
         Assert.Contains(key, result.FailureMessage, StringComparison.Ordinal);
