@@ -44,5 +44,5 @@ foreach (var panel in panels)
     rendered.Add((panel, results));
 }
 
-SnapshotRenderer.Render(rendered, start, output, $"{start:u} to {end:u}, step {step.TotalSeconds} s, $__rate_interval {rateInterval.TotalSeconds} s");
+SnapshotRenderer.Render(rendered, start, end, output, $"{start:u} to {end:u}, step {step.TotalSeconds} s, $__rate_interval {rateInterval.TotalSeconds} s");
 return 0;

@@ -10,7 +10,7 @@ namespace ImageGateway.DashboardSnapshot;
 public static class SnapshotRenderer
 {
     public static void Render(IReadOnlyList<(DashboardPanel Panel, IReadOnlyList<(PanelQuery Query, IReadOnlyList<Series> Series)> Results)> panels,
-        DateTimeOffset start, string path, string caption)
+        DateTimeOffset start, DateTimeOffset end, string path, string caption)
     {
         const int columns = 3;
         var rows = (panels.Count + columns - 1) / columns;
@@ -43,9 +43,22 @@ public static class SnapshotRenderer
                 }
             }
 
-            plot.ShowLegend(Alignment.UpperLeft);
-            plot.Legend.FontSize = 9;
-            plot.Axes.Margins(bottom: 0);
+            // One time axis for every panel, as a dashboard has; values from zero up.
+            if (color == 0)
+            {
+                plot.Add.Annotation("no data in this range", Alignment.MiddleCenter);
+                plot.Axes.SetLimitsY(0, 1);
+            }
+            else
+            {
+                plot.ShowLegend(Alignment.UpperLeft);
+                plot.Legend.FontSize = 9;
+                plot.Axes.AutoScale();
+                var limits = plot.Axes.GetLimits();
+                plot.Axes.SetLimitsY(Math.Min(0, limits.Bottom), limits.Top <= 0 ? 1 : limits.Top * 1.1);
+            }
+
+            plot.Axes.SetLimitsX(0, (end - start).TotalSeconds);
         }
 
         multiplot.SavePng(path, 1800, rows * 330);

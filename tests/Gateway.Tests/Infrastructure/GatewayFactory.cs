@@ -29,7 +29,10 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
             _settings[$"ReverseProxy:Clusters:backends:Destinations:backend{++i}:Address"] = backend.ToString();
         }
 
-        ManagementPort = FreePort.Get();
+        // A free management port unless the test names one (a bad one, to see start-up refuse it).
+        ManagementPort = _settings.TryGetValue("Management:Port", out var named) && int.TryParse(named, CultureInfo.InvariantCulture, out var port)
+            ? port
+            : FreePort.Get();
         _settings["Management:Port"] = ManagementPort.ToString(CultureInfo.InvariantCulture);
         // Listening in code replaces the configured addresses, the app's management one included: listen there too.
         UseKestrel(k =>
