@@ -23,6 +23,9 @@ public static class ServiceTelemetryExtensions
     /// <summary>Traces, metrics and logs also go to this OTLP endpoint when it is set (the SDK's own variable).</summary>
     public const string OtlpEndpointKey = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
+    /// <summary>Records spans even without an OTLP endpoint (an exporter added in code, e.g. a test's). Default false.</summary>
+    public const string TracingEnabledKey = "Tracing:Enabled";
+
     /// <summary>The Prometheus scrape path (management port only).</summary>
     public const string MetricsPath = "/metrics";
 
@@ -77,11 +80,21 @@ public static class ServiceTelemetryExtensions
             .WithMetrics(metrics => metrics
                 .AddMeter(meters)
                 .AddMeter(RefusalLogSampler.MeterName, "System.Runtime", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
-                .AddPrometheusExporter())
-            .WithTracing(tracing => tracing
+                .AddPrometheusExporter());
+
+        // Spans are recorded only when they go somewhere: nobody listens to the sources otherwise, so
+        // starting one costs nothing. Log lines keep their trace ids either way (ASP.NET Core's own
+        // request activity continues the caller's traceparent) and YARP still forwards traceparent.
+        // (A sampler that drops everything is no substitute: ASP.NET Core then starts a new trace
+        // instead of continuing the caller's, and the services' log lines no longer share trace ids.)
+        if (IsTracingOn(builder.Configuration))
+        {
+            telemetry.WithTracing(tracing => tracing
                 .AddSource(activitySources)
                 .AddAspNetCoreInstrumentation(o => o.Filter = context => IsTraced(context.Request.Path))
                 .AddHttpClientInstrumentation(o => o.FilterHttpRequestMessage = request => IsTraced(request.RequestUri?.AbsolutePath)));
+        }
+
         if (!string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointKey]))
         {
             telemetry.UseOtlpExporter();
@@ -93,6 +106,14 @@ public static class ServiceTelemetryExtensions
     /// <summary>Maps <see cref="MetricsPath"/> (Prometheus text) on <paramref name="management"/>.</summary>
     public static IEndpointConventionBuilder MapMetrics(this IEndpointRouteBuilder management) =>
         management.MapPrometheusScrapingEndpoint(MetricsPath);
+
+    /// <summary>Spans are recorded when they are exported: an OTLP endpoint, or <see cref="TracingEnabledKey"/>.</summary>
+    public static bool IsTracingOn(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return !string.IsNullOrWhiteSpace(configuration[OtlpEndpointKey])
+            || string.Equals(configuration[TracingEnabledKey], "true", StringComparison.OrdinalIgnoreCase);
+    }
 
     /// <summary>Health probes and scrapes are not traced: every 2 s per backend, they would bury the uploads.</summary>
     private static bool IsTraced(PathString path) =>

@@ -24,13 +24,20 @@ public sealed class InProcessApp<TProgram> : WebApplicationFactory<TProgram>
     {
         Port = FreePort.Get();
         ManagementPort = FreePort.Get();
-        _settings = new Dictionary<string, string?>(settings)
+        _settings = new Dictionary<string, string?>
         {
             ["Management:Port"] = ManagementPort.ToString(CultureInfo.InvariantCulture),
             ["Shutdown:DrainDelay"] = "00:00:00",
+            // Spans are recorded only when exported; the in-memory exporter is added in code.
+            ["Tracing:Enabled"] = "true",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Yarp"] = "Error",
         };
+        foreach (var (key, value) in settings)
+        {
+            _settings[key] = value;
+        }
+
         UseKestrel(k =>
         {
             k.Listen(IPAddress.Loopback, Port);
@@ -50,6 +57,12 @@ public sealed class InProcessApp<TProgram> : WebApplicationFactory<TProgram>
     {
         builder.UseEnvironment("Testing");
         builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(_settings));
+        if (_settings.GetValueOrDefault("Tracing:Enabled") is { } tracing)
+        {
+            // Read while the app registers its services, before ConfigureAppConfiguration applies:
+            // a host setting is there from the start.
+            builder.UseSetting("Tracing:Enabled", tracing);
+        }
         builder.ConfigureServices(services => services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(Spans)));
     }
 }

@@ -98,6 +98,43 @@ public sealed class TraceAcrossServicesTests(ITestOutputHelper output)
         Assert.DoesNotContain(spans, s => s.OperationName is "forward" or "throttling.wait");
     }
 
+    [Fact]
+    public async Task Upload_WithTracingOff_RecordsNoSpan_ButTheBackendStillGetsTheTraceparent()
+    {
+        // The default: no OTLP endpoint, nothing to export, so nothing is recorded (it costs the gateway CPU).
+        await using var backendApp = new InProcessApp<backend::Program>(new Dictionary<string, string?> { ["Tracing:Enabled"] = "false" });
+        backendApp.StartServer();
+        await using var gatewayApp = new InProcessApp<gateway::Program>(new Dictionary<string, string?>
+        {
+            ["Tracing:Enabled"] = "false",
+            ["ReverseProxy:Clusters:backends:Destinations:backend1:Address"] = backendApp.BaseAddress.ToString(),
+        });
+        gatewayApp.StartServer();
+        var traceId = ActivityTraceId.CreateRandom();
+        using var client = new HttpClient { BaseAddress = gatewayApp.BaseAddress, Timeout = Timeout };
+        var image = await File.ReadAllBytesAsync(CorpusManifest.Get("pngsuite/basn6a08.png").FullPath);
+
+        // Half a PNG: the gateway's inspection accepts its header and forwards it; the backend refuses
+        // it (422) with its own trace id in the problem, which the gateway passes through.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/count-white-pixels") { Content = new ByteArrayContent(image[..(image.Length / 2)]) };
+        request.Headers.TryAddWithoutValidation("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
+        using var response = await client.SendAsync(request);
+        var problem = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.True(problem.Contains($"\"traceId\":\"00-{traceId}-", StringComparison.Ordinal), $"sent trace {traceId}, got {problem}");
+        await Task.Delay(500);
+
+        lock (gatewayApp.Spans)
+        {
+            Assert.Empty(gatewayApp.Spans);
+        }
+
+        lock (backendApp.Spans)
+        {
+            Assert.Empty(backendApp.Spans);
+        }
+    }
+
     private static Activity Single(IEnumerable<Activity> spans, string source, string name) =>
         Assert.Single(spans, s => s.Source.Name == source && s.OperationName == name);
 
