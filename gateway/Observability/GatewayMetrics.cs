@@ -15,7 +15,7 @@ public sealed class GatewayMetrics
 {
     public const string MeterName = "ImageGateway.Gateway";
 
-    /// <summary>Up to 1 MiB in powers of four: the peek window is 512 KiB by default, and most headers end in the first KiB.</summary>
+    /// <summary>0, then powers of four to 64 KiB and of two to 1 MiB: most headers end in the first KiB, the peek window is 512 KiB by default.</summary>
     internal static readonly long[] PeekSizeBuckets = [0, 64, 256, 1024, 4096, 16384, 65536, 131072, 262144, 524288, 1048576];
 
     /// <summary>Powers of two up to 16384 permits (1 GiB in 64 KiB permits).</summary>
