@@ -83,7 +83,7 @@ public static class ServiceTelemetryExtensions
                 .AddPrometheusExporter());
 
         // Spans are recorded only when they go somewhere: nobody listens to the sources otherwise, so
-        // starting one costs nothing. Log lines keep their trace ids either way (ASP.NET Core's own
+        // starting one costs next to nothing. Log lines keep their trace ids either way (ASP.NET Core's own
         // request activity continues the caller's traceparent) and YARP still forwards traceparent.
         // (A sampler that drops everything is no substitute: ASP.NET Core then starts a new trace
         // instead of continuing the caller's, and the services' log lines no longer share trace ids.)
