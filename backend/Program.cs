@@ -5,6 +5,7 @@ using ImageGateway.Backend.LoadReports;
 using ImageGateway.Backend.Memory;
 using ImageGateway.Backend.Metrics;
 using ImageGateway.Common.Hosting;
+using ImageGateway.Common.Management;
 
 SelfProbe.ExitIfRequested(args);
 
@@ -27,6 +28,7 @@ app.UseStatusCodePages();
 app.MapCounting();
 app.MapBackendHealth();
 app.MapBackendMetrics();
+app.ListenOnManagementPort();
 
 app.Run();
 

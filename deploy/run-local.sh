@@ -133,6 +133,15 @@ wait_ready() { # url name pid
   return 1
 }
 
+free_port() { # a loopback port nothing answers on: each app's management port (/metrics, detailed health)
+  local p
+  for _ in $(seq 1 100); do
+    p=$((20000 + RANDOM % 30000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
+  done
+  return 1
+}
+
 gc_limit_hex=$(gc_heap_hard_limit_hex "$memory_bytes")
 why_no_cgroup=$(cgroup_unavailable_reason || true)
 if [[ -n "$why_no_cgroup" ]]; then
@@ -144,8 +153,10 @@ gateway_env=()
 for i in $(seq 1 "$backends"); do
   bport=$((port + i))
   name="backend$i"
+  mport=$(free_port)
   env_vars=(
     "ASPNETCORE_ENVIRONMENT=Production"
+    "Management__Port=$mport"
     "DOTNET_GCHeapHardLimit=$gc_limit_hex"
     "Memory__ContainerLimitBytes=$memory_bytes"
   )
@@ -157,7 +168,7 @@ for i in $(seq 1 "$backends"); do
   cgroup_exec "$cg" env "${env_vars[@]}" "${backend_cmd[@]}" --contentRoot "$(dirname "${backend_cmd[-1]}")" --urls "http://127.0.0.1:$bport" >"$run_dir/logs/$name.log" 2>&1 &
   pid=$!
   pids+=("$pid")
-  state+=("BACKEND_${i}_URL=http://127.0.0.1:$bport" "BACKEND_${i}_PID=$pid" "BACKEND_${i}_CGROUP=$cg")
+  state+=("BACKEND_${i}_URL=http://127.0.0.1:$bport" "BACKEND_${i}_MANAGEMENT_URL=http://127.0.0.1:$mport" "BACKEND_${i}_PID=$pid" "BACKEND_${i}_CGROUP=$cg")
   gateway_env+=("ReverseProxy__Clusters__backends__Destinations__${name}__Address=http://127.0.0.1:$bport")
   echo "run-local: $name on http://127.0.0.1:$bport (pid $pid, memory limit ${cg:+$backend_memory in cgroup $cg}${cg:-none}, DOTNET_GCHeapHardLimit=$gc_limit_hex)"
 done
@@ -171,21 +182,23 @@ gateway_urls=()
 for g in $(seq 1 "$gateways"); do
   gport=$(( g == 1 ? port : port + backends + g - 1 ))
   gname="gateway"; (( g == 1 )) || gname="gateway$g"
-  env ASPNETCORE_ENVIRONMENT=Production "${gateway_env[@]}" \
+  gateway_mport=$(free_port)
+  env ASPNETCORE_ENVIRONMENT=Production Management__Port="$gateway_mport" "${gateway_env[@]}" \
     dotnet "$gateway_dll" --contentRoot "$(dirname "$gateway_dll")" --urls "http://127.0.0.1:$gport" >"$run_dir/logs/$gname.log" 2>&1 &
   gateway_pid=$!
   pids+=("$gateway_pid")
   gateway_urls+=("http://127.0.0.1:$gport")
   if (( g == 1 )); then
-    state+=("GATEWAY_PID=$gateway_pid")
+    state+=("GATEWAY_PID=$gateway_pid" "GATEWAY_MANAGEMENT_URL=http://127.0.0.1:$gateway_mport")
   fi
-  state+=("GATEWAY_${g}_URL=http://127.0.0.1:$gport" "GATEWAY_${g}_PID=$gateway_pid")
+  state+=("GATEWAY_${g}_URL=http://127.0.0.1:$gport" "GATEWAY_${g}_PID=$gateway_pid" "GATEWAY_${g}_MANAGEMENT_URL=http://127.0.0.1:$gateway_mport")
   wait_ready "http://127.0.0.1:$gport/health/ready" "$gname" "$gateway_pid"
 done
 state+=("GATEWAYS=$gateways" "GATEWAY_URLS=${gateway_urls[*]}")
 
-printf '%s\n' "${state[@]}" >"$run_dir/stack.env"
-echo "run-local: ready at ${gateway_urls[*]} (state in .run/stack.env, logs in .run/logs/; Ctrl-C stops)"
+printf '%s
+' "${state[@]}" >"$run_dir/stack.env"
+echo "run-local: ready at ${gateway_urls[*]} (state and every management URL in .run/stack.env, logs in .run/logs/; Ctrl-C stops)"
 
 # Stay in the foreground until a signal arrives or a process dies on its own.
 watched=("${pids[@]}")

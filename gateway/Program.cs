@@ -1,4 +1,5 @@
 using ImageGateway.Common.Hosting;
+using ImageGateway.Common.Management;
 using ImageGateway.Gateway.Buffering;
 using ImageGateway.Gateway.Dispatch;
 using ImageGateway.Gateway.Forwarding;
@@ -31,6 +32,7 @@ app.UseUploadBuffering();
 app.MapGatewayHealth();
 app.MapGatewayMetrics();
 app.MapForwarding();
+app.ListenOnManagementPort();
 
 app.Run();
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using ImageGateway.Backend.Admission;
 using ImageGateway.Backend.Metrics;
 using ImageGateway.Common.Imaging;
+using ImageGateway.Common.Observability;
 using ImageGateway.Common.Problems;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -32,10 +33,12 @@ public static class CountingApi
         ImageCounter counter,
         DecodeAdmission admission,
         BackendMetrics metrics,
+        RefusalLogSampler logSampler,
         IOptions<CountingOptions> options,
         ILogger<ImageCounter> logger,
         CancellationToken cancellationToken)
     {
+        var log = new RefusalLog(logger, logSampler);
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
         {
             // The endpoint enforces the limit itself, with a problem+json answer.
@@ -44,50 +47,75 @@ public static class CountingApi
 
         if (context.Request.Headers.ContentEncoding is { Count: > 0 } encoding && !IsIdentity(encoding.ToString()))
         {
-            return Rejected(metrics, logger, ProblemTypes.UnsupportedEncoding,
+            return Rejected(metrics, log, ProblemTypes.UnsupportedEncoding,
                 $"Content-Encoding '{encoding}' is not accepted; send the image bytes unencoded.");
         }
 
         // A body can never be larger than the decode budget it must fit in.
         var maxBodyBytes = Math.Min(options.Value.MaxBodyBytes, admission.BudgetBytes);
         using var reservation = admission.Begin();
+        string? refusal = null;
         try
         {
             var body = await RequestBody.ReadAsync(context.Request.BodyReader, context.Request.ContentLength, maxBodyBytes, reservation, cancellationToken);
             var facts = counter.Identify(body.Memory);
             await reservation.AddAsync(DecodeCostEstimator.Estimate(facts, body.Length), $"decoding this {facts.Width}x{facts.Height} {facts.Format} image", cancellationToken);
             var started = Stopwatch.GetTimestamp();
-            var result = counter.Count(body.Memory, facts, cancellationToken);
+            CountResult result;
+            using (metrics.DecodeStarted())
+            {
+                result = counter.Count(body.Memory, facts, cancellationToken);
+            }
+
             metrics.Decoded(result.Format, Stopwatch.GetElapsedTime(started));
-            metrics.Answered("counted", "ok");
+            metrics.Answered("counted", reason: null);
             CountingLog.Counted(logger, result.Format, result.Width, result.Height, result.WhitePixelCount);
             return TypedResults.Ok(result);
         }
         catch (ImageRejectedException ex)
         {
-            return Rejected(metrics, logger, ex.Problem, ex.Message);
+            return Rejected(metrics, log, ex.Problem, ex.Message);
         }
         catch (AdmissionRefusedException ex) when (ex.Refusal == AdmissionRefusal.NeverFits)
         {
-            return Rejected(metrics, logger, ProblemTypes.ImageTooLarge, ex.Message);
+            refusal = ex.Reason;
+            return Rejected(metrics, log, ProblemTypes.ImageTooLarge, ex.Message);
         }
         catch (AdmissionRefusedException ex)
         {
-            CountingLog.Overloaded(logger, ex.Refusal, ex.Message);
-            return Overloaded(context, admission, metrics, ex.Refusal == AdmissionRefusal.QueueFull ? "queue-full" : "queue-timeout", ex.Message);
+            refusal = ex.Reason;
+            if (log.ShouldLog(ex.Reason, out var suppressed))
+            {
+                CountingLog.Overloaded(logger, ex.Refusal, ex.Message, suppressed);
+            }
+
+            return Overloaded(context, admission, metrics, ex.Reason, ex.Message);
         }
         catch (OutOfMemoryException)
         {
             var gc = GC.GetGCMemoryInfo();
-            CountingLog.OutOfMemory(logger, reservation.Bytes, admission.BytesInUse, gc.HeapSizeBytes, gc.FragmentedBytes, gc.TotalCommittedBytes, gc.TotalAvailableMemoryBytes);
+            if (log.ShouldLog("out-of-memory", out var suppressed))
+            {
+                CountingLog.OutOfMemory(logger, reservation.Bytes, admission.BytesInUse, gc.HeapSizeBytes, gc.FragmentedBytes, gc.TotalCommittedBytes, gc.TotalAvailableMemoryBytes, suppressed);
+            }
+
             return Overloaded(context, admission, metrics, "out-of-memory", "The backend has no memory for this image right now; retry shortly.");
+        }
+        finally
+        {
+            metrics.AdmissionWaited(reservation.Waited, refusal);
         }
     }
 
-    private static ProblemHttpResult Rejected(BackendMetrics metrics, ILogger logger, ProblemType problem, string detail)
+    private static ProblemHttpResult Rejected(BackendMetrics metrics, RefusalLog log, ProblemType problem, string detail)
     {
-        CountingLog.Rejected(logger, problem.Type, detail);
-        metrics.Answered("rejected", problem.Type[(problem.Type.LastIndexOf(':') + 1)..]);
+        var reason = TelemetryAttributes.Reason(problem.Type);
+        if (log.ShouldLog(reason, out var suppressed))
+        {
+            CountingLog.Rejected(log.Logger, problem.Type, detail, suppressed);
+        }
+
+        metrics.Answered("rejected", reason);
         return ProblemResults.Result(problem, detail);
     }
 
@@ -100,6 +128,12 @@ public static class CountingApi
 
     private static bool IsIdentity(string encoding) =>
         string.Equals(encoding.Trim(), "identity", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The logger and the sampler that decides which refusals it writes.</summary>
+    private readonly record struct RefusalLog(ILogger Logger, RefusalLogSampler Sampler)
+    {
+        public bool ShouldLog(string reason, out long suppressed) => Sampler.ShouldLog(reason, out suppressed);
+    }
 }
 
 internal static partial class CountingLog
@@ -107,13 +141,15 @@ internal static partial class CountingLog
     [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Counted {Format} {Width}x{Height}: {WhitePixels} white pixels")]
     public static partial void Counted(ILogger logger, string format, int width, int height, long whitePixels);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Rejected upload as {ProblemType}: {Detail}")]
-    public static partial void Rejected(ILogger logger, string problemType, string detail);
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information,
+        Message = "Rejected upload as {ProblemType}: {Detail} ({SuppressedBefore} more with this reason were not logged since the last line)")]
+    public static partial void Rejected(ILogger logger, string problemType, string detail, long suppressedBefore);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning,
-        Message = "Out of memory while decoding (this request reserved {ReservedBytes} bytes, all requests {BudgetInUseBytes}; GC heap {HeapSizeBytes} bytes of which {FragmentedBytes} free, committed {CommittedBytes} of {HeapLimitBytes}); answered 503")]
-    public static partial void OutOfMemory(ILogger logger, long reservedBytes, long budgetInUseBytes, long heapSizeBytes, long fragmentedBytes, long committedBytes, long heapLimitBytes);
+        Message = "Out of memory while decoding (this request reserved {ReservedBytes} bytes, all requests {BudgetInUseBytes}; GC heap {HeapSizeBytes} bytes of which {FragmentedBytes} free, committed {CommittedBytes} of {HeapLimitBytes}); answered 503 ({SuppressedBefore} more were not logged since the last line)")]
+    public static partial void OutOfMemory(ILogger logger, long reservedBytes, long budgetInUseBytes, long heapSizeBytes, long fragmentedBytes, long committedBytes, long heapLimitBytes, long suppressedBefore);
 
-    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Not admitted ({Refusal}); answered 503: {Detail}")]
-    public static partial void Overloaded(ILogger logger, AdmissionRefusal refusal, string detail);
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information,
+        Message = "Not admitted ({Refusal}); answered 503: {Detail} ({SuppressedBefore} more with this refusal were not logged since the last line)")]
+    public static partial void Overloaded(ILogger logger, AdmissionRefusal refusal, string detail, long suppressedBefore);
 }

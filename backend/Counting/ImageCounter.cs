@@ -1,5 +1,8 @@
+using System.Diagnostics;
+using ImageGateway.Backend.Metrics;
 using ImageGateway.Common.Imaging;
 using ImageGateway.Common.Imaging.Headers;
+using ImageGateway.Common.Observability;
 using ImageGateway.Common.Problems;
 using Microsoft.Extensions.Options;
 using SixLabors.ImageSharp;
@@ -79,24 +82,54 @@ public sealed class ImageCounter
         where TReference : unmanaged, IPixel<TReference>
     {
         Image<WhiteMask<TReference>> decoded;
-        try
+        using (var activity = BackendActivities.Source.StartActivity("decode"))
         {
-            decoded = RetryingUnexpected(() => Load<TReference>(image));
-        }
-        catch (InvalidMemoryOperationException ex)
-        {
-            throw new ImageRejectedException(ProblemTypes.ImageTooLarge,
-                $"Decoding this {facts.Width}x{facts.Height} {facts.Format} image needs more memory than one image may use.", ex);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            throw new ImageRejectedException(ProblemTypes.CorruptImage, $"The {facts.Format} image could not be decoded: {ex.Message}", ex);
+            if (activity is not null)
+            {
+                activity.SetTag(TelemetryAttributes.ImageFormat, facts.Format);
+                activity.SetTag(TelemetryAttributes.ImageWidth, facts.Width);
+                activity.SetTag(TelemetryAttributes.ImageHeight, facts.Height);
+                activity.SetTag("image_gateway.decode.sample_depth", facts.Depth == SampleDepth.Bits16 ? 16 : 8);
+            }
+
+            try
+            {
+                decoded = RetryingUnexpected(() => Load<TReference>(image));
+            }
+            catch (OutOfMemoryException) when (Failed(activity, "out-of-memory"))
+            {
+                throw; // never reached: the filter only marks the span and lets the exception go on (answered 503)
+            }
+            catch (InvalidMemoryOperationException ex)
+            {
+                throw Failed(activity, new ImageRejectedException(ProblemTypes.ImageTooLarge,
+                    $"Decoding this {facts.Width}x{facts.Height} {facts.Format} image needs more memory than one image may use.", ex));
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                throw Failed(activity, new ImageRejectedException(ProblemTypes.CorruptImage, $"The {facts.Format} image could not be decoded: {ex.Message}", ex));
+            }
         }
 
         using (decoded)
+        using (BackendActivities.Source.StartActivity("count"))
         {
             return (CountRows(decoded.Frames.RootFrame), decoded.Width, decoded.Height);
         }
+    }
+
+    private static ImageRejectedException Failed(Activity? activity, ImageRejectedException rejection)
+    {
+        Failed(activity, TelemetryAttributes.Reason(rejection.Problem.Type));
+        return rejection;
+    }
+
+    /// <summary>Marks the span failed; false, so that as an exception filter it never catches.</summary>
+    private static bool Failed(Activity? activity, string reason)
+    {
+        activity?.SetTag(TelemetryAttributes.ErrorType, reason);
+        activity?.SetStatus(ActivityStatusCode.Error, reason);
+        return false;
     }
 
     /// <summary>

@@ -37,8 +37,8 @@ internal sealed class UploadBufferingMiddleware
         var meter = meterFactory.Create(GatewayMetrics.MeterName);
         _uploads = meter.CreateCounter<long>("image_gateway.buffering.uploads", "{upload}",
             "Accepted uploads by how their body went on (buffering.outcome: buffered, streamed, pool-full, shed-first).");
-        meter.CreateObservableGauge("image_gateway.buffering.pool.used", () => pool.ReservedBytes, "By", "Bytes of the buffer pool reserved by uploads.");
-        meter.CreateObservableGauge("image_gateway.buffering.pool.limit", () => pool.LimitBytes, "By", "The buffer pool's bound.");
+        meter.CreateObservableUpDownCounter("image_gateway.buffering.pool.usage", () => pool.ReservedBytes, "By", "Bytes of the buffer pool reserved by uploads.");
+        meter.CreateObservableUpDownCounter("image_gateway.buffering.pool.limit", () => pool.LimitBytes, "By", "The buffer pool's bound.");
     }
 
     public Task InvokeAsync(HttpContext context)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ImageGateway.Common.Observability;
 using ImageGateway.Common.Problems;
 using ImageGateway.Gateway.Buffering;
 using ImageGateway.Gateway.Inspection;
@@ -38,13 +39,25 @@ internal sealed class DispatchMiddleware(
         var clientKey = _options.ClientShare > 0 ? ClientKeys.Of(context, _options.ClientKeyHeader) : null;
         var started = Stopwatch.GetTimestamp();
         DispatchDecision decision;
-        try
+        using (var activity = GatewayActivities.Source.StartActivity("dispatch.wait"))
         {
-            decision = await scheduler.ReserveAsync(cost, cluster, clientKey, exclude: null, context.RequestAborted);
-        }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-        {
-            return; // the client went away while waiting
+            activity?.SetTag(TelemetryAttributes.DispatchCost, cost);
+            try
+            {
+                decision = await scheduler.ReserveAsync(cost, cluster, clientKey, exclude: null, context.RequestAborted);
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                activity?.SetStatus(ActivityStatusCode.Error, "client aborted");
+                return; // the client went away while waiting
+            }
+
+            if (activity is not null && decision.Reservation is null && !ReferenceEquals(decision, DispatchDecision.NoDestination))
+            {
+                var reason = decision.ShareBytes is null ? decision.ShedReason! : "client-over-quota";
+                activity.SetTag(TelemetryAttributes.ErrorType, reason);
+                activity.SetStatus(ActivityStatusCode.Error, reason);
+            }
         }
 
         if (decision.Reservation is { } reservation)
@@ -87,12 +100,12 @@ internal static partial class DispatchLog
     public static partial void Settings(ILogger logger, double maxQueueWaitSeconds, int unreportedUploads, double clientShare);
 
     [LoggerMessage(EventId = 301, Level = LogLevel.Warning,
-        Message = "Shed an upload ({Reason}): cost {Cost} bytes, wait {WaitMilliseconds} ms, {QueuedBytes} bytes queued, capacity {CapacityBytes} bytes; Retry-After {RetryAfterSeconds} s")]
-    public static partial void Shed(ILogger logger, string reason, long cost, double waitMilliseconds, long queuedBytes, long capacityBytes, double retryAfterSeconds);
+        Message = "Shed an upload ({Reason}): cost {Cost} bytes, wait {WaitMilliseconds} ms, {QueuedBytes} bytes queued, capacity {CapacityBytes} bytes; Retry-After {RetryAfterSeconds} s ({SuppressedBefore} more were not logged since the last line)")]
+    public static partial void Shed(ILogger logger, string reason, long cost, double waitMilliseconds, long queuedBytes, long capacityBytes, double retryAfterSeconds, long suppressedBefore);
 
     [LoggerMessage(EventId = 302, Level = LogLevel.Information,
-        Message = "Client {ClientKey} over its share: upload needs {Cost} bytes, the share is {ShareBytes}")]
-    public static partial void ClientOverShare(ILogger logger, string clientKey, long cost, long shareBytes);
+        Message = "Client {ClientKey} over its share: upload needs {Cost} bytes, the share is {ShareBytes} ({SuppressedBefore} more were not logged since the last line)")]
+    public static partial void ClientOverShare(ILogger logger, string clientKey, long cost, long shareBytes, long suppressedBefore);
 
     [LoggerMessage(EventId = 303, Level = LogLevel.Information,
         Message = "Destination {Destination} answered 503 overloaded; retrying the buffered upload once on another destination")]

@@ -1,7 +1,7 @@
+using ImageGateway.Common.Observability;
 using ImageGateway.Common.Problems;
 using ImageGateway.Gateway.Buffering;
 using ImageGateway.Gateway.Inspection;
-using ImageGateway.Gateway.Observability;
 using ImageGateway.Gateway.Server;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Model;
@@ -16,7 +16,7 @@ namespace ImageGateway.Gateway.Dispatch;
 internal sealed class DispatchRefusals(
     DispatchScheduler scheduler,
     DispatchMetrics dispatchMetrics,
-    GatewayMetrics metrics,
+    RefusalLogSampler logSampler,
     IOptions<DispatchOptions> options,
     TimeProvider time,
     ILogger<DispatchRefusals> logger)
@@ -27,9 +27,12 @@ internal sealed class DispatchRefusals(
     public async Task ShedAsync(HttpContext context, string? format, DispatchDecision decision, long cost, ClusterState cluster)
     {
         var (capacity, free, _) = scheduler.Capacity(cluster.DestinationsState.AvailableDestinations);
-        metrics.Throttled(format, "overloaded");
         dispatchMetrics.Shed(decision.ShedReason!, format);
-        DispatchLog.Shed(logger, decision.ShedReason!, cost, decision.Wait.TotalMilliseconds, scheduler.QueuedBytes, capacity, decision.RetryAfter.TotalSeconds);
+        if (logSampler.ShouldLog(decision.ShedReason!, out var suppressed))
+        {
+            DispatchLog.Shed(logger, decision.ShedReason!, cost, decision.Wait.TotalMilliseconds, scheduler.QueuedBytes, capacity, decision.RetryAfter.TotalSeconds, suppressed);
+        }
+
         if (context.Features.Get<BufferedUpload>() is null)
         {
             context.Response.CloseConnectionAfterResponse(); // the body was not read: do not drain it
@@ -55,8 +58,12 @@ internal sealed class DispatchRefusals(
 
     public async Task RefuseOverShareAsync(HttpContext context, InspectedUpload upload, string clientKey, long cost, long share, TimeSpan retryAfter)
     {
-        metrics.Throttled(upload.Facts.Format, "client-over-quota");
-        DispatchLog.ClientOverShare(logger, ClientKeys.Loggable(clientKey), cost, share);
+        dispatchMetrics.OverShare(upload.Facts.Format);
+        if (logSampler.ShouldLog("client-over-quota", out var suppressed))
+        {
+            DispatchLog.ClientOverShare(logger, ClientKeys.Loggable(clientKey), cost, share, suppressed);
+        }
+
         if (context.Features.Get<BufferedUpload>() is null)
         {
             context.Response.CloseConnectionAfterResponse();

@@ -3,7 +3,7 @@ using ImageGateway.Common.Imaging.Headers;
 namespace ImageGateway.Gateway.Inspection;
 
 /// <summary>
-/// The request feature the inspection leaves for later stages (throttling weighs the upload by it):
+/// The request feature the inspection leaves for later stages (dispatch weighs the upload by it):
 /// what the header model said, how many bytes the body declares, and what decoding it will cost a backend.
 /// </summary>
 /// <param name="Facts">The image facts read from the peeked prefix.</param>

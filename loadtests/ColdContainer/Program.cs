@@ -48,6 +48,7 @@ info.ArgumentList.Add(cgroup.JoinAndExec($"{command} --urls http://127.0.0.1:{po
 info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
 info.Environment["DOTNET_GCHeapHardLimit"] = MemoryRule.GcHeapHardLimitHex(limit);
 info.Environment["Logging__LogLevel__Default"] = "Warning";
+info.Environment["Management__Port"] = FreePort.Get().ToString(CultureInfo.InvariantCulture);
 if (path is not null)
 {
     info.Environment["PATH"] = path + ":" + Environment.GetEnvironmentVariable("PATH");

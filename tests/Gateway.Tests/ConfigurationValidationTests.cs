@@ -17,6 +17,9 @@ public sealed class ConfigurationValidationTests
     [InlineData("SlowClients:MinRequestBodyGracePeriod=00:00:01", "MinRequestBodyGracePeriod")]
     [InlineData("ConnectionBuffers:BlockBytes=1024", "BlockBytes")]
     [InlineData("ConnectionBuffers:BudgetBytes=-1", "BudgetBytes")]
+    [InlineData("Management:Port=0", "ManagementOptions.Port")]
+    [InlineData("RefusalLogs:PerInterval=0", "RefusalLogOptions.PerInterval")]
+    [InlineData("RefusalLogs:Interval=00:00:00", "RefusalLogs:Interval")]
     public void Start_WithBadLimits_FailsNamingTheKey(string settings, string named)
     {
         var values = settings.Split(';').Select(s => s.Split('=')).ToDictionary(kv => kv[0], kv => (string?)kv[1]);

@@ -36,10 +36,10 @@ public static class RunCommand
     private static readonly Option<int> OversizeBytes = new("--oversize-bytes") { Description = "Size of the oversize hostile body", DefaultValueFactory = _ => HostileInputs.DefaultOversizeBytes };
     private static readonly Option<int> Seed = new("--seed") { Description = "Seed of the payload choice", DefaultValueFactory = _ => 1 };
     private static readonly Option<string?> Report = new("--report") { Description = "Report folder (default loadtests/reports/<scenario>-<time>)" };
-    private static readonly Option<string[]> GatewayMetrics = new("--gateway-metrics") { Description = "Gateway /metrics URL to sample (default <target>/metrics; 'none' to skip)", AllowMultipleArgumentsPerToken = false };
-    private static readonly Option<string[]> BackendMetrics = new("--backend-metrics") { Description = "A backend's /metrics URL to sample (repeatable)" };
+    private static readonly Option<string[]> GatewayMetrics = new("--gateway-metrics") { Description = "Gateway /metrics URL to sample, on its management port (default: from --stack-env; 'none' to skip)", AllowMultipleArgumentsPerToken = false };
+    private static readonly Option<string[]> BackendMetrics = new("--backend-metrics") { Description = "A backend's /metrics URL to sample, on its management port (repeatable)" };
     private static readonly Option<string[]> BackendCgroup = new("--backend-cgroup") { Description = "A backend's memory cgroup folder to sample, v1 or v2 (repeatable)" };
-    private static readonly Option<string?> StackEnv = new("--stack-env") { Description = "deploy/run-local.sh's state file (.run/stack.env): adds every backend's /metrics and cgroup" };
+    private static readonly Option<string?> StackEnv = new("--stack-env") { Description = "deploy/run-local.sh's state file (.run/stack.env): adds the gateway's and every backend's /metrics and every backend's cgroup" };
     private static readonly Option<TimeSpan?> SampleInterval = DurationOption("--sample-interval", "How often /metrics and cgroups are sampled (default 1s)");
     private static readonly Option<string> MetricsFilter = new("--metrics-filter") { Description = "Regex of /metrics names to record", DefaultValueFactory = _ => "memory|working_set|heap|inflight|in_flight|active|queue|reject|shed|oom" };
     private static readonly Option<double> MaxErrorRate = new("--max-error-rate") { Description = "Fail above this share of failed answers (0..1)", DefaultValueFactory = _ => 0.01 };
@@ -118,11 +118,13 @@ public static class RunCommand
             return false;
         }
 
+        // /metrics is served on each app's management port, never on the target's public port.
         var metrics = new List<string>();
         var gatewayMetrics = parse.GetValue(GatewayMetrics) ?? [];
-        if (!gatewayMetrics.Contains("none", StringComparer.Ordinal))
+        var skipGateway = gatewayMetrics.Contains("none", StringComparer.Ordinal);
+        if (!skipGateway)
         {
-            metrics.AddRange(gatewayMetrics.Length > 0 ? gatewayMetrics : [new Uri(target, "/metrics").ToString()]);
+            metrics.AddRange(gatewayMetrics);
         }
 
         metrics.AddRange(parse.GetValue(BackendMetrics) ?? []);
@@ -136,7 +138,12 @@ public static class RunCommand
             }
 
             var stack = StackEnvironment.Parse(File.ReadAllLines(stackFile));
-            metrics.AddRange(stack.BackendUrls.Select(u => new Uri(new Uri(u), "/metrics").ToString()));
+            if (!skipGateway && gatewayMetrics.Length == 0 && stack.GatewayMetricsUrl is { } gatewayUrl)
+            {
+                metrics.Add(gatewayUrl);
+            }
+
+            metrics.AddRange(stack.BackendMetricsUrls);
             cgroups.AddRange(stack.BackendCgroups);
         }
 

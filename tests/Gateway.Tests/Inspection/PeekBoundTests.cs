@@ -21,7 +21,7 @@ public sealed class PeekBoundTests
         await using var stack = await GatewayWithBackend.StartAsync();
         var peekWindow = stack.Gateway.Services.GetRequiredService<IOptions<InspectionOptions>>().Value.PeekBytes;
         using var peeked = new MetricCollector<long>(stack.Gateway.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
-            GatewayMetrics.MeterName, "gateway.uploads.peek_bytes");
+            GatewayMetrics.MeterName, "image_gateway.inspection.peek.size");
         var body = new CountingStream(CraftedPng.PaddedHeader(20_000, 20_000, OneGiB), OneGiB);
 
         // By hand over a socket: HttpClient reports the broken upload rather than the early answer.

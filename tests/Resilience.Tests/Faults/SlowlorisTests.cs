@@ -112,7 +112,7 @@ public sealed class SlowlorisTests(ITestOutputHelper output)
         Assert.True(peak - idleRss <= 8 * (576L << 10) + (24L << 20), $"gateway RSS grew by {(peak - idleRss) >> 20} MiB");
     }
 
-    /// <summary>The highest <c>image_gateway.buffering.pool.used</c> the gateway's /metrics showed, sampled every 200 ms until cancelled.</summary>
+    /// <summary>The highest <c>image_gateway.buffering.pool.usage</c> the gateway's /metrics showed, sampled every 200 ms until cancelled.</summary>
     private static async Task<long> PoolPeakAsync(Uri gateway, CancellationToken stop)
     {
         using var client = new HttpClient { BaseAddress = gateway, Timeout = TimeSpan.FromSeconds(5) };
@@ -122,7 +122,7 @@ public sealed class SlowlorisTests(ITestOutputHelper output)
             try
             {
                 var text = await client.GetStringAsync("/metrics", stop);
-                var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("image_gateway_buffering_pool_used_bytes{", StringComparison.Ordinal));
+                var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("image_gateway_buffering_pool_usage_bytes{", StringComparison.Ordinal));
                 if (line is not null)
                 {
                     peak = Math.Max(peak, (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
