@@ -114,7 +114,8 @@ public sealed class DispatchTests : IAsyncLifetime
         await _stack.Backend.WaitForInFlightAsync(1, TestTimeout);
 
         using var cts = new CancellationTokenSource(TestTimeout);
-        using var response = await _stack.Client.GetAsync(path, cts.Token);
+        using var management = _stack.Gateway.CreateManagementClient(); // /metrics is served there only
+        using var response = await (path == "/metrics" ? management : _stack.Client).GetAsync(path, cts.Token);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         hold.Dispose();

@@ -47,6 +47,8 @@ public sealed class ObservedStack : IAsyncLifetime
                 // Without a cgroup the limit is configured, so the limit series still exists.
                 ["Memory__ContainerLimitBytes"] = limit.ToString(CultureInfo.InvariantCulture),
                 ["Logging__LogLevel__Default"] = "Warning",
+                // The smallest budget a backend starts with: the load below does not fit at once.
+                ["Memory__DecodeBudgetBytes"] = "4194304",
             };
             if (cgroup is not null)
             {
@@ -58,8 +60,10 @@ public sealed class ObservedStack : IAsyncLifetime
 
         Gateway = await Stack.StartGatewayAsync(configuration, _backends.Select(b => b.BaseAddress), new Dictionary<string, string>
         {
-            // A dispatch queue bound of 50 ms: eight concurrent photos queue, and some are shed.
-            ["Dispatch__MaxQueueWait"] = "00:00:00.05",
+            // No waiting for capacity (0 s bound) and no pause before a shed answer: whatever does not fit
+            // the two 4 MiB budgets at once is shed, so the shed panels have data.
+            ["Dispatch__MaxQueueWait"] = "00:00:00",
+            ["Dispatch__ShedPause"] = "00:00:00",
             ["Logging__LogLevel__Default"] = "Warning",
         });
         Prometheus = await PrometheusServer.StartAsync([Gateway.ManagementAddress], [.. _backends.Select(b => b.ManagementAddress)], TimeSpan.FromSeconds(30));
@@ -105,7 +109,9 @@ public sealed class ObservedStack : IAsyncLifetime
                 "pngsuite/basn6a08.png", "libjpeg-turbo/testorig.jpg", "pillow/chi.gif", "bmpsuite/g/pal4.bmp",
                 "pillow/flower.webp", "libjpeg-turbo/testorig.ppm",
             }.Select(p => File.ReadAllBytes(CorpusManifest.Get(p).FullPath)),
-            GeneratedImages.Create(GeneratedKind.PngRgb, 640, 480).Bytes, // about 1 MiB of decode cost: the budget holds two
+            GeneratedImages.Create(GeneratedKind.PngRgb, 640, 480).Bytes, // about 0.5 MiB of decode cost
+            GeneratedImages.Create(GeneratedKind.PngRgb, 1500, 1000).Bytes, // about 1.7 MiB: a 4 MiB budget holds two
+            GeneratedImages.Create(GeneratedKind.PngRgb, 1000, 1500).Bytes,
             CraftedImages.Png(20_000, 20_000), // image-too-large
             "not an image at all"u8.ToArray(), // not-an-image
         ];

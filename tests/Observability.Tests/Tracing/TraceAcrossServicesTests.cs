@@ -68,16 +68,18 @@ public sealed class TraceAcrossServicesTests(ITestOutputHelper output)
         Assert.Equal(backendServer.SpanId, count.ParentSpanId);
         Assert.All(admission, a => Assert.Equal(backendServer.SpanId, a.ParentSpanId));
 
-        // Gateway stages are siblings under its request span, in order.
+        // Inspection and forward are siblings under the gateway's request span, in order; the wait
+        // for capacity is the first part of forwarding (choosing where the upload fits).
         var gatewayServer = spans.Single(s => s.SpanId == inspection.ParentSpanId);
         Assert.Equal(ActivityKind.Server, gatewayServer.Kind);
         // This test's own HttpClient sent a traceparent too (it runs in the traced process): the
         // gateway continued the caller's trace rather than starting one.
         Assert.True(gatewayServer.HasRemoteParent);
         Assert.Equal(ActivityKind.Client, spans.Single(s => s.SpanId == gatewayServer.ParentSpanId).Kind);
-        Assert.Equal(gatewayServer.SpanId, wait.ParentSpanId);
         Assert.Equal(gatewayServer.SpanId, forward.ParentSpanId);
-        Assert.True(inspection.StartTimeUtc <= wait.StartTimeUtc && wait.StartTimeUtc <= forward.StartTimeUtc);
+        Assert.Equal(forward.SpanId, wait.ParentSpanId);
+        Assert.True(inspection.StartTimeUtc <= forward.StartTimeUtc && forward.StartTimeUtc <= wait.StartTimeUtc);
+        Assert.True(wait.StartTimeUtc + wait.Duration <= gatewayClient.StartTimeUtc);
     }
 
     [Fact]
