@@ -2,9 +2,11 @@ using ImageGateway.Backend.Admission;
 using ImageGateway.Backend.Counting;
 using ImageGateway.Backend.Decoding;
 using ImageGateway.Backend.Health;
+using ImageGateway.Backend.LoadReports;
 using ImageGateway.Backend.Memory;
 using ImageGateway.Backend.Metrics;
 using ImageGateway.Common.Hosting;
+using ImageGateway.Common.Management;
 
 // A decode worker (started by this same binary's worker pool) never builds the web host.
 DecodeWorkerProcess.ExitIfRequested(args);
@@ -15,6 +17,7 @@ var builder = WebApplication.CreateSlimBuilder(args);
 builder.Services.AddProblemDetails();
 builder.AddContainerMemory();
 builder.AddDecodeAdmission();
+builder.AddLoadReports();
 builder.AddCounting();
 builder.AddDecodeWorkers();
 builder.AddBackendMetrics();
@@ -23,11 +26,13 @@ builder.AddGracefulShutdown(HealthExtensions.ReadyTag);
 
 var app = builder.Build();
 
+app.UseLoadReports();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapCounting();
 app.MapBackendHealth();
 app.MapBackendMetrics();
+app.ListenOnManagementPort();
 
 app.Run();
 

@@ -4,13 +4,14 @@
 # supervises the backends as kubelet would: one that exits, or fails /health/live 3 times in a row,
 # is restarted in the same cgroup on the same port. Ctrl-C or SIGTERM stops everything it started.
 #
-#   deploy/run-local.sh [--backends N] [--backend-memory SIZE] [--port P]
+#   deploy/run-local.sh [--backends N] [--gateways N] [--backend-memory SIZE] [--port P]
 #
 # The state of the running stack (URLs, pids, cgroup folders) is written to .run/stack.env so
 # load runs and tests can find the backends' cgroups.
 set -euo pipefail
 
 backends=2
+gateways=1
 backend_memory=50m
 port=8080
 configuration=Release
@@ -21,6 +22,7 @@ usage() {
   cat <<USAGE
 Options:
   --backends N          number of backends (default 2)
+  --gateways N          number of gateways (default 1): the first on P, the others on P+N+1.. (after the backends)
   --backend-memory SIZE memory limit of each backend: bytes or with k/m/g (default 50m)
   --port P              gateway port on 127.0.0.1 (default 8080); backends use P+1..P+N
   --no-build            use the existing Release build
@@ -32,6 +34,8 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --backends) backends="$2"; shift 2 ;;
     --backends=*) backends="${1#*=}"; shift ;;
+    --gateways) gateways="$2"; shift 2 ;;
+    --gateways=*) gateways="${1#*=}"; shift ;;
     --backend-memory) backend_memory="$2"; shift 2 ;;
     --backend-memory=*) backend_memory="${1#*=}"; shift ;;
     --port) port="$2"; shift 2 ;;
@@ -42,8 +46,9 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
+[[ "$gateways" =~ ^[1-9][0-9]*$ ]] || { echo "run-local: --gateways must be a positive whole number, not '$gateways'" >&2; exit 2; }
 [[ "$backends" =~ ^[1-9][0-9]*$ ]] || { echo "run-local: --backends must be a positive whole number, not '$backends'" >&2; exit 2; }
-[[ "$port" =~ ^[0-9]+$ ]] && (( port > 0 && port + backends < 65536 )) || { echo "run-local: --port must be 1..$((65535 - backends)), not '$port'" >&2; exit 2; }
+[[ "$port" =~ ^[0-9]+$ ]] && (( port > 0 && port + backends + gateways < 65536 )) || { echo "run-local: --port must be 1..$((65535 - backends)), not '$port'" >&2; exit 2; }
 
 to_bytes() {
   local v="${1,,}"
@@ -135,6 +140,15 @@ wait_ready() { # url name pid
 # The memory split for each backend's container (server and worker heap limits, decode workers,
 # budget): one rule, deploy/lib/memory.sh, for this machine's CPUs.
 mapfile -t memory_split < <(backend_environment "$memory_bytes" "$(nproc)")
+
+free_port() { # a loopback port nothing answers on: each app's management port (/metrics, detailed health)
+  local p
+  for _ in $(seq 1 100); do
+    p=$((20000 + RANDOM % 30000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
+  done
+  return 1
+}
 why_no_cgroup=$(cgroup_unavailable_reason || true)
 if [[ -n "$why_no_cgroup" ]]; then
   echo "run-local: backends run WITHOUT a memory cgroup: $why_no_cgroup"
@@ -144,17 +158,20 @@ state=("GATEWAY_URL=http://127.0.0.1:$port" "BACKENDS=$backends" "BACKEND_MEMORY
 gateway_env=()
 backend_cgroups=()
 backend_restarts=()
+backend_mports=()
 liveness_failures=()
 
-# start_backend I: starts backend I (again) on port P+I in its cgroup, made on the first start.
+# start_backend I: starts backend I (again) on port P+I in its cgroup, made on the first start, with
+# the management port it was given on the first start.
 start_backend() {
   local i=$1 name="backend$1" bport=$((port + $1)) cg=${backend_cgroups[$1]:-}
+  backend_mports[$i]=${backend_mports[$i]:-$(free_port)}
   if [[ -z "$cg" && -z "$why_no_cgroup" ]]; then
     cg=$(cgroup_create "image-gateway-$name-$$" "$memory_bytes")
     cgroups+=("$cg")
     backend_cgroups[$i]=$cg
   fi
-  cgroup_exec "$cg" env ASPNETCORE_ENVIRONMENT=Production "${memory_split[@]}" \
+  cgroup_exec "$cg" env ASPNETCORE_ENVIRONMENT=Production "Management__Port=${backend_mports[$i]}" "${memory_split[@]}" \
     "${backend_cmd[@]}" --contentRoot "$(dirname "${backend_cmd[-1]}")" --urls "http://127.0.0.1:$bport" >>"$run_dir/logs/$name.log" 2>&1 &
   backend_pids[$i]=$!
   pids+=("$!")
@@ -165,8 +182,8 @@ start_backend() {
 write_state() {
   local lines=("${state[@]}")
   for i in $(seq 1 "$backends"); do
-    lines+=("BACKEND_${i}_URL=http://127.0.0.1:$((port + i))" "BACKEND_${i}_PID=${backend_pids[$i]}"
-      "BACKEND_${i}_CGROUP=${backend_cgroups[$i]:-}" "BACKEND_${i}_RESTARTS=${backend_restarts[$i]:-0}")
+    lines+=("BACKEND_${i}_URL=http://127.0.0.1:$((port + i))" "BACKEND_${i}_MANAGEMENT_URL=http://127.0.0.1:${backend_mports[$i]}"
+      "BACKEND_${i}_PID=${backend_pids[$i]}" "BACKEND_${i}_CGROUP=${backend_cgroups[$i]:-}" "BACKEND_${i}_RESTARTS=${backend_restarts[$i]:-0}")
   done
   printf '%s\n' "${lines[@]}" >"$run_dir/stack.env"
 }
@@ -177,22 +194,34 @@ for i in $(seq 1 "$backends"); do
   backend_restarts[$i]=0
   gateway_env+=("ReverseProxy__Clusters__backends__Destinations__backend${i}__Address=http://127.0.0.1:$((port + i))")
   where=${backend_cgroups[$i]:+$backend_memory in cgroup ${backend_cgroups[$i]}}
-  echo "run-local: backend$i on http://127.0.0.1:$((port + i)) (pid ${backend_pids[$i]}, memory limit ${where:-none}; ${memory_split[*]})"
+  echo "run-local: backend$i on http://127.0.0.1:$((port + i)) (pid ${backend_pids[$i]}, management port ${backend_mports[$i]}, memory limit ${where:-none}; ${memory_split[*]})"
 done
 
 for i in $(seq 1 "$backends"); do
   wait_ready "http://127.0.0.1:$((port + i))/health/ready" "backend$i" "${backend_pids[$i]}"
 done
 
-env ASPNETCORE_ENVIRONMENT=Production "${gateway_env[@]}" \
-  dotnet "$gateway_dll" --contentRoot "$(dirname "$gateway_dll")" --urls "http://127.0.0.1:$port" >"$run_dir/logs/gateway.log" 2>&1 &
-gateway_pid=$!
-pids+=("$gateway_pid")
-state+=("GATEWAY_PID=$gateway_pid")
-wait_ready "http://127.0.0.1:$port/health/ready" gateway "$gateway_pid"
+# Gateway g listens on P (g = 1) or P+N+g-1: several gateways share the backends, as replicas do.
+gateway_urls=()
+for g in $(seq 1 "$gateways"); do
+  gport=$(( g == 1 ? port : port + backends + g - 1 ))
+  gname="gateway"; (( g == 1 )) || gname="gateway$g"
+  gateway_mport=$(free_port)
+  env ASPNETCORE_ENVIRONMENT=Production Management__Port="$gateway_mport" "${gateway_env[@]}" \
+    dotnet "$gateway_dll" --contentRoot "$(dirname "$gateway_dll")" --urls "http://127.0.0.1:$gport" >"$run_dir/logs/$gname.log" 2>&1 &
+  gateway_pid=$!
+  pids+=("$gateway_pid")
+  gateway_urls+=("http://127.0.0.1:$gport")
+  if (( g == 1 )); then
+    state+=("GATEWAY_PID=$gateway_pid" "GATEWAY_MANAGEMENT_URL=http://127.0.0.1:$gateway_mport")
+  fi
+  state+=("GATEWAY_${g}_URL=http://127.0.0.1:$gport" "GATEWAY_${g}_PID=$gateway_pid" "GATEWAY_${g}_MANAGEMENT_URL=http://127.0.0.1:$gateway_mport")
+  wait_ready "http://127.0.0.1:$gport/health/ready" "$gname" "$gateway_pid"
+done
+state+=("GATEWAYS=$gateways" "GATEWAY_URLS=${gateway_urls[*]}")
 
 write_state
-echo "run-local: ready at http://127.0.0.1:$port (state in .run/stack.env, logs in .run/logs/; Ctrl-C stops)"
+echo "run-local: ready at ${gateway_urls[*]} (state and every management URL in .run/stack.env, logs in .run/logs/; Ctrl-C stops)"
 
 # restart_backend I WHY: what kubelet does with a container that died or failed its liveness probe:
 # kill what is left of it (the server and any decode worker in its cgroup), start it again in the

@@ -1,10 +1,12 @@
 using ImageGateway.Common.Hosting;
+using ImageGateway.Common.Management;
+using ImageGateway.Gateway.Buffering;
+using ImageGateway.Gateway.Dispatch;
 using ImageGateway.Gateway.Forwarding;
 using ImageGateway.Gateway.Health;
 using ImageGateway.Gateway.Inspection;
 using ImageGateway.Gateway.Observability;
 using ImageGateway.Gateway.Server;
-using ImageGateway.Gateway.Throttling;
 
 SelfProbe.ExitIfRequested(args);
 
@@ -14,7 +16,8 @@ builder.Services.AddProblemDetails();
 builder.AddServerLimits();
 builder.AddGatewayObservability();
 builder.AddImageInspection();
-builder.AddThrottling();
+builder.AddUploadBuffering();
+builder.AddDispatch();
 builder.AddForwarding();
 builder.AddGatewayHealth();
 builder.AddGracefulShutdown(HealthExtensions.ReadyTag);
@@ -23,11 +26,13 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseShedBeforePeek();
 app.UseImageInspection();
-app.UseThrottling();
+app.UseUploadBuffering();
 app.MapGatewayHealth();
 app.MapGatewayMetrics();
 app.MapForwarding();
+app.ListenOnManagementPort();
 
 app.Run();
 

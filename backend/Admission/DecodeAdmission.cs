@@ -1,5 +1,8 @@
+using System.Diagnostics;
 using System.Threading.RateLimiting;
 using ImageGateway.Backend.Memory;
+using ImageGateway.Backend.Metrics;
+using ImageGateway.Common.Observability;
 using Microsoft.Extensions.Options;
 
 namespace ImageGateway.Backend.Admission;
@@ -147,6 +150,9 @@ public sealed class DecodeAdmission : IDisposable
         /// <summary>What is left of the queue timeout for this request's waits (for the budget, or for a decode worker).</summary>
         public TimeSpan TimeLeft => _admission._options.QueueTimeout - _admission._time.GetElapsedTime(_started);
 
+        /// <summary>Time spent waiting for the budget so far, over all its reservations.</summary>
+        public TimeSpan Waited { get; private set; }
+
         /// <summary>
         /// Reserves <paramref name="bytes"/> more for <paramref name="purpose"/>, waiting in the queue
         /// for at most what is left of the queue timeout.
@@ -170,7 +176,23 @@ public sealed class DecodeAdmission : IDisposable
             var permits = PermitsFor(total) - PermitsFor(Bytes);
             if (permits > 0)
             {
-                _leases.Add(await _admission.AcquireAsync(permits, TimeLeft, cancellationToken));
+                using var activity = BackendActivities.Source.StartActivity("admission.wait");
+                activity?.SetTag(TelemetryAttributes.RequestedBytes, bytes);
+                var asked = _admission._time.GetTimestamp();
+                try
+                {
+                    _leases.Add(await _admission.AcquireAsync(permits, TimeLeft, cancellationToken));
+                }
+                catch (AdmissionRefusedException ex) when (activity is not null)
+                {
+                    activity.SetTag(TelemetryAttributes.ErrorType, ex.Reason);
+                    activity.SetStatus(ActivityStatusCode.Error, ex.Reason);
+                    throw;
+                }
+                finally
+                {
+                    Waited += _admission._time.GetElapsedTime(asked);
+                }
             }
 
             Bytes = total;
@@ -208,4 +230,12 @@ public enum AdmissionRefusal
 public sealed class AdmissionRefusedException(AdmissionRefusal refusal, string detail) : Exception(detail)
 {
     public AdmissionRefusal Refusal { get; } = refusal;
+
+    /// <summary>The refusal's name in metrics, spans and logs (<c>error.type</c>).</summary>
+    public string Reason => Refusal switch
+    {
+        AdmissionRefusal.QueueFull => "queue-full",
+        AdmissionRefusal.Timeout => "queue-timeout",
+        _ => "image-too-large",
+    };
 }

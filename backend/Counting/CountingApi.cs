@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using ImageGateway.Backend.Admission;
 using ImageGateway.Backend.Decoding;
 using ImageGateway.Backend.Metrics;
+using ImageGateway.Common.Observability;
 using ImageGateway.Common.Problems;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -32,10 +32,12 @@ public static class CountingApi
         UploadDecoder decoder,
         DecodeAdmission admission,
         BackendMetrics metrics,
+        RefusalLogSampler logSampler,
         IOptions<CountingOptions> options,
         ILogger<ImageCounter> logger,
         CancellationToken cancellationToken)
     {
+        var log = new RefusalLog(logger, logSampler);
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
         {
             // The endpoint enforces the limit itself, with a problem+json answer.
@@ -44,47 +46,65 @@ public static class CountingApi
 
         if (context.Request.Headers.ContentEncoding is { Count: > 0 } encoding && !IsIdentity(encoding.ToString()))
         {
-            return Rejected(metrics, logger, ProblemTypes.UnsupportedEncoding,
+            return Rejected(metrics, log, ProblemTypes.UnsupportedEncoding,
                 $"Content-Encoding '{encoding}' is not accepted; send the image bytes unencoded.");
         }
 
         // A body can never be larger than the decode budget it must fit in.
         var maxBodyBytes = Math.Min(options.Value.MaxBodyBytes, admission.BudgetBytes);
         using var reservation = admission.Begin();
+        string? refusal = null;
         try
         {
-            var started = Stopwatch.GetTimestamp();
             var decoded = await decoder.CountAsync(context.Request.BodyReader, context.Request.ContentLength, maxBodyBytes, reservation, cancellationToken);
             var result = decoded.Result;
-            metrics.Decoded(result.Format, Stopwatch.GetElapsedTime(started));
-            metrics.Answered("counted", "ok");
+            metrics.Answered("counted", reason: null);
             CountingLog.Counted(logger, result.Format, result.Width, result.Height, result.WhitePixelCount, decoded.CpuTime.TotalMilliseconds, decoded.CpuDeadline.TotalMilliseconds, decoded.Passes, decoded.ImageMemoryPeakBytes, reservation.Bytes);
             return TypedResults.Ok(result);
         }
         catch (ImageRejectedException ex)
         {
-            return Rejected(metrics, logger, ex.Problem, ex.Message);
+            return Rejected(metrics, log, ex.Problem, ex.Message);
         }
         catch (AdmissionRefusedException ex) when (ex.Refusal == AdmissionRefusal.NeverFits)
         {
-            return Rejected(metrics, logger, ProblemTypes.ImageTooLarge, ex.Message);
+            refusal = ex.Reason;
+            return Rejected(metrics, log, ProblemTypes.ImageTooLarge, ex.Message);
         }
         catch (AdmissionRefusedException ex)
         {
-            CountingLog.Overloaded(logger, ex.Refusal, ex.Message);
-            return Overloaded(context, admission, metrics, ex.Refusal == AdmissionRefusal.QueueFull ? "queue-full" : "queue-timeout", ex.Message);
+            refusal = ex.Reason;
+            if (log.ShouldLog(ex.Reason, out var suppressed))
+            {
+                CountingLog.Overloaded(logger, ex.Refusal, ex.Message, suppressed);
+            }
+
+            return Overloaded(context, admission, metrics, ex.Reason, ex.Message);
         }
         catch (WorkerUnavailableException ex)
         {
-            CountingLog.WorkerUnavailable(logger, reservation.Bytes, admission.BytesInUse, ex.Message);
+            if (log.ShouldLog("worker-unavailable", out var suppressed))
+            {
+                CountingLog.WorkerUnavailable(logger, reservation.Bytes, admission.BytesInUse, ex.Message, suppressed);
+            }
+
             return Overloaded(context, admission, metrics, "worker-unavailable", ex.Message);
+        }
+        finally
+        {
+            metrics.AdmissionWaited(reservation.Waited, refusal);
         }
     }
 
-    private static ProblemHttpResult Rejected(BackendMetrics metrics, ILogger logger, ProblemType problem, string detail)
+    private static ProblemHttpResult Rejected(BackendMetrics metrics, RefusalLog log, ProblemType problem, string detail)
     {
-        CountingLog.Rejected(logger, problem.Type, detail);
-        metrics.Answered("rejected", problem.Type[(problem.Type.LastIndexOf(':') + 1)..]);
+        var reason = TelemetryAttributes.Reason(problem.Type);
+        if (log.ShouldLog(reason, out var suppressed))
+        {
+            CountingLog.Rejected(log.Logger, problem.Type, detail, suppressed);
+        }
+
+        metrics.Answered("rejected", reason);
         return ProblemResults.Result(problem, detail);
     }
 
@@ -97,6 +117,12 @@ public static class CountingApi
 
     private static bool IsIdentity(string encoding) =>
         string.Equals(encoding.Trim(), "identity", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The logger and the sampler that decides which refusals it writes.</summary>
+    private readonly record struct RefusalLog(ILogger Logger, RefusalLogSampler Sampler)
+    {
+        public bool ShouldLog(string reason, out long suppressed) => Sampler.ShouldLog(reason, out suppressed);
+    }
 }
 
 internal static partial class CountingLog
@@ -105,13 +131,15 @@ internal static partial class CountingLog
         Message = "Counted {Format} {Width}x{Height}: {WhitePixels} white pixels; decode CPU {CpuMilliseconds} ms of a {DeadlineMilliseconds} ms deadline ({Passes} passes), image memory peak {ImageMemoryPeakBytes} of {ReservedBytes} bytes reserved")]
     public static partial void Counted(ILogger logger, string format, int width, int height, long whitePixels, double cpuMilliseconds, double deadlineMilliseconds, int passes, long imageMemoryPeakBytes, long reservedBytes);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Rejected upload as {ProblemType}: {Detail}")]
-    public static partial void Rejected(ILogger logger, string problemType, string detail);
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information,
+        Message = "Rejected upload as {ProblemType}: {Detail} ({SuppressedBefore} more with this reason were not logged since the last line)")]
+    public static partial void Rejected(ILogger logger, string problemType, string detail, long suppressedBefore);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning,
-        Message = "Decode worker unavailable (this request reserved {ReservedBytes} bytes, all requests {BudgetInUseBytes}); answered 503: {Detail}")]
-    public static partial void WorkerUnavailable(ILogger logger, long reservedBytes, long budgetInUseBytes, string detail);
+        Message = "Decode worker unavailable (this request reserved {ReservedBytes} bytes, all requests {BudgetInUseBytes}); answered 503: {Detail} ({SuppressedBefore} more were not logged since the last line)")]
+    public static partial void WorkerUnavailable(ILogger logger, long reservedBytes, long budgetInUseBytes, string detail, long suppressedBefore);
 
-    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Not admitted ({Refusal}); answered 503: {Detail}")]
-    public static partial void Overloaded(ILogger logger, AdmissionRefusal refusal, string detail);
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information,
+        Message = "Not admitted ({Refusal}); answered 503: {Detail} ({SuppressedBefore} more with this refusal were not logged since the last line)")]
+    public static partial void Overloaded(ILogger logger, AdmissionRefusal refusal, string detail, long suppressedBefore);
 }

@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using ImageGateway.Common.Imaging;
+using ImageGateway.Common.Imaging.Headers;
 using Microsoft.Extensions.Options;
 
 namespace ImageGateway.Backend.Counting;
@@ -11,19 +11,22 @@ public sealed class CountingOptions
 
     /// <summary>Largest request body accepted, in bytes; over it the answer is 413. Default 32 MiB.</summary>
     [Range(1, int.MaxValue)]
-    public long MaxBodyBytes { get; set; } = ImageLimits.DefaultMaxBodyBytes;
+    public long MaxBodyBytes { get; set; } = UploadLimits.DefaultMaxBodyBytes;
 
     /// <summary>Largest width accepted, in pixels; over it the answer is 422. Default 16384.</summary>
     [Range(1, int.MaxValue)]
-    public int MaxWidth { get; set; } = ImageLimits.DefaultMaxWidth;
+    public int MaxWidth { get; set; } = UploadLimits.DefaultMaxWidth;
 
     /// <summary>Largest height accepted, in pixels; over it the answer is 422. Default 16384.</summary>
     [Range(1, int.MaxValue)]
-    public int MaxHeight { get; set; } = ImageLimits.DefaultMaxHeight;
+    public int MaxHeight { get; set; } = UploadLimits.DefaultMaxHeight;
 
     /// <summary>Largest width x height accepted; over it the answer is 422. Default 40 megapixels.</summary>
     [Range(1, long.MaxValue)]
-    public long MaxPixels { get; set; } = ImageLimits.DefaultMaxPixels;
+    public long MaxPixels { get; set; } = UploadLimits.DefaultMaxPixels;
+
+    /// <summary>The limits as the header model takes them.</summary>
+    public UploadLimits ToUploadLimits() => new(MaxBodyBytes, MaxWidth, MaxHeight, MaxPixels);
 }
 
 /// <summary>Source-generated validation of <see cref="CountingOptions"/> (no reflection, so it works under Native AOT).</summary>

@@ -247,7 +247,9 @@ public sealed class DecodeWorker : IDisposable
 
                 var ticks = long.Parse(fields[parts[11]], System.Globalization.CultureInfo.InvariantCulture)
                     + long.Parse(fields[parts[12]], System.Globalization.CultureInfo.InvariantCulture);
-                return TimeSpan.FromSeconds(ticks / ClockTicksPerSecond);
+                var cpu = TimeSpan.FromSeconds(ticks / ClockTicksPerSecond);
+                LastCpuTime = cpu;
+                return cpu;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
             {
@@ -255,6 +257,9 @@ public sealed class DecodeWorker : IDisposable
             }
         }
     }
+
+    /// <summary>The <see cref="CpuTime"/> last read (zero before the first read): what is known of a worker once it is gone.</summary>
+    public TimeSpan LastCpuTime { get; private set; }
 
     /// <summary>USER_HZ, the unit of <c>/proc/PID/stat</c> times: 100 on every Linux ABI .NET runs on.</summary>
     private const double ClockTicksPerSecond = 100;

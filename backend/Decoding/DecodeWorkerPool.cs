@@ -38,6 +38,7 @@ public sealed partial class DecodeWorkerPool : IHostedService, IDisposable
     private int _alive;
     private int _restarting;
     private int _disposed;
+    private long _endedCpuTicks;
 
     public DecodeWorkerPool(
         IOptions<DecodingOptions> options,
@@ -86,6 +87,31 @@ public sealed partial class DecodeWorkerPool : IHostedService, IDisposable
             lock (_lock)
             {
                 return [.. _slots.OfType<DecodeWorker>().Select(w => w.Pid)];
+            }
+        }
+    }
+
+    /// <summary>
+    /// CPU time every worker this pool started has used: the running ones' now, the ended ones' as
+    /// last read (a worker read while it decodes under a deadline; one that ended between reads loses
+    /// what it used since the last, at most a load report's period of one worker).
+    /// </summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            lock (_lock)
+            {
+                var ticks = _endedCpuTicks;
+                foreach (var worker in _slots)
+                {
+                    if (worker is not null)
+                    {
+                        ticks += (worker.CpuTime ?? worker.LastCpuTime).Ticks;
+                    }
+                }
+
+                return TimeSpan.FromTicks(ticks);
             }
         }
     }
@@ -352,6 +378,8 @@ public sealed partial class DecodeWorkerPool : IHostedService, IDisposable
             {
                 _slots[worker.Slot] = null;
             }
+
+            _endedCpuTicks += (worker.CpuTime ?? worker.LastCpuTime).Ticks;
 
             Interlocked.Increment(ref _restarting);
             Interlocked.Decrement(ref _alive);

@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using ImageGateway.Backend.Counting;
 using ImageGateway.Backend.Memory;
 using ImageGateway.Common.Imaging;
+using ImageGateway.Common.Imaging.Headers;
 using ImageGateway.Common.Problems;
 using Microsoft.Extensions.Options;
 
@@ -223,7 +224,7 @@ internal sealed class WorkerLoop(Stream input, Stream output, TestFaults faults)
             var facts = faults.IsFault(body.Span) ? TestFaults.Facts : counter.Identify(body);
             _facts = facts;
             _answer.Reset()
-                .Int64(DecodeCostEstimator.Estimate(facts.Cost))
+                .Int64(DecodeCostEstimator.Estimate(facts, body.Length))
                 .Int32(facts.Width)
                 .Int32(facts.Height)
                 .Int32(facts.DecodePasses)

@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using ImageGateway.Backend.Counting;
-using ImageGateway.Common.Imaging;
+using ImageGateway.Common.Imaging.Headers;
 
 namespace ImageGateway.Backend.Decoding;
 
@@ -33,7 +32,7 @@ internal sealed class TestFaults
     }
 
     /// <summary>What the header model "says" of a fault body that is to fail at decode: a 1x1 image.</summary>
-    public static ImageFacts Facts { get; } = new("test-fault", 1, 1, DecodePixel.Mask8) { Cost = new DecodeCostFacts("test-fault", 1, 1, 0) };
+    public static ImageFacts Facts { get; } = new FaultFacts();
 
     public static TestFaults FromEnvironment() => new(Environment.GetEnvironmentVariable(Variable) == "1");
 
@@ -73,6 +72,12 @@ internal sealed class TestFaults
                 EatMemoryUntilKilled();
                 break;
         }
+    }
+
+    /// <summary>A 1x1 image whose decoder needs nothing besides its frame.</summary>
+    private sealed record FaultFacts() : ImageFacts("test-fault", 1, 1, SampleDepth.Bits8)
+    {
+        public override long DecoderBytes(long encodedBytes) => 0;
     }
 
     /// <summary>Touches native memory a MiB at a time, outside the GC heap and its hard limit, until the kernel's OOM killer ends the process.</summary>

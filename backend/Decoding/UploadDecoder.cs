@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Security.Cryptography;
 using ImageGateway.Backend.Admission;
 using ImageGateway.Backend.Counting;
+using ImageGateway.Backend.Metrics;
 using ImageGateway.Common.Problems;
 using Microsoft.Extensions.Options;
 
@@ -22,6 +24,7 @@ public sealed class UploadDecoder(
     PoisonUploads poison,
     DecodeDeadlines deadlines,
     DecodeWorkerMetrics metrics,
+    BackendMetrics backendMetrics,
     IOptions<DecodingOptions> options)
 {
     /// <summary>What a body without a Content-Length reserves first; it doubles as it grows.</summary>
@@ -66,7 +69,13 @@ public sealed class UploadDecoder(
             await reservation.AddAsync(facts.DecodeCost, $"decoding this {facts.Width}x{facts.Height} {facts.Format} image", cancellationToken);
             var deadline = deadlines.ForDecode(facts.Format, (long)facts.Width * facts.Height, facts.Passes);
             stage = Stage.Decode;
-            return await DecodeAsync(rental, hash, facts, deadline);
+            var started = Stopwatch.GetTimestamp();
+            using (backendMetrics.DecodeStarted())
+            {
+                var decoded = await DecodeAsync(rental, hash, facts, deadline);
+                backendMetrics.Decoded(decoded.Result.Format, Stopwatch.GetElapsedTime(started));
+                return decoded;
+            }
         }
         finally
         {

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using ImageGateway.Common.Management;
+using ImageGateway.Common.Observability;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -23,15 +25,31 @@ public static class HealthExtensions
         return builder;
     }
 
-    /// <summary>Maps <c>/health/live</c> and <c>/health/ready</c>, answered as JSON in every environment.</summary>
+    /// <summary>
+    /// Public port (what the gateway's active checks and the orchestrator probe): <c>/health/live</c>
+    /// and <c>/health/ready</c> with the status only. Management port: the same checks with their
+    /// data (memory facts, budget, queue), as JSON.
+    /// </summary>
     public static IEndpointRouteBuilder MapBackendHealth(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapHealthChecks("/health/live", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(LiveTag),
-            ResponseWriter = WriteJsonAsync,
+            ResponseWriter = HealthResponses.WriteStatusOnlyAsync,
         });
         endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(ReadyTag) || check.Tags.Contains(LiveTag),
+            ResponseWriter = HealthResponses.WriteStatusOnlyAsync,
+        });
+
+        var management = endpoints.MapManagement();
+        management.MapHealthChecks("/health/live", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(LiveTag),
+            ResponseWriter = WriteJsonAsync,
+        });
+        management.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(ReadyTag) || check.Tags.Contains(LiveTag),
             ResponseWriter = WriteJsonAsync,

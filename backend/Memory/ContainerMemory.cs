@@ -13,12 +13,14 @@ public sealed class ContainerMemory
     private const long Unlimited = 1L << 60;
 
     private readonly string? _usageFile;
+    private readonly string? _eventsFile;
 
-    private ContainerMemory(long? limitBytes, string source, string? usageFile)
+    private ContainerMemory(long? limitBytes, string source, string? usageFile, string? eventsFile = null)
     {
         LimitBytes = limitBytes;
         Source = source;
         _usageFile = usageFile;
+        _eventsFile = eventsFile;
     }
 
     /// <summary>The effective memory limit of the group, or null when it has none.</summary>
@@ -31,14 +33,12 @@ public sealed class ContainerMemory
     public long? UsageBytes => _usageFile is not null && TryReadLong(_usageFile, out var usage) ? usage : null;
 
     /// <summary>
-    /// Processes of the group the kernel's OOM killer has killed so far (v1 <c>memory.oom_control</c>,
-    /// v2 <c>memory.events</c>, field <c>oom_kill</c>), or null when unknown. A worker that died of a
-    /// SIGKILL while this rose was OOM-killed, not crashed.
+    /// Processes of the group the kernel OOM-killed since the group was made (the <c>oom_kill</c> line of
+    /// v1 <c>memory.oom_control</c>, kernel 4.13+, or v2 <c>memory.events</c>), or null when unknown.
+    /// A backend cannot count its own kill, but the group outlives a killed child (a decode worker)
+    /// and, in run-local, a killed backend restarted in it.
     /// </summary>
-    public long? OomKills => _usageFile is not null
-        && ReadField(Path.Combine(Path.GetDirectoryName(_usageFile)!, _usageFile.EndsWith("memory.current", StringComparison.Ordinal) ? "memory.events" : "memory.oom_control"), "oom_kill") is { } kills
-        ? kills
-        : null;
+    public long? OomKills => _eventsFile is not null && TryReadField(_eventsFile, "oom_kill", out var kills) ? kills : null;
 
     /// <summary>Detects this process's memory cgroup under <paramref name="root"/> (the file-system root; tests pass a fake one).</summary>
     public static ContainerMemory Detect(string root = "/")
@@ -51,7 +51,7 @@ public sealed class ContainerMemory
     /// <summary>Returns a copy whose limit is <paramref name="configuredBytes"/> when none was detected.</summary>
     public ContainerMemory WithFallback(long? configuredBytes, string key) =>
         LimitBytes is null && configuredBytes is { } bytes
-            ? new ContainerMemory(bytes, $"configuration {key} ({Source})", _usageFile)
+            ? new ContainerMemory(bytes, $"configuration {key} ({Source})", _usageFile, _eventsFile)
             : this;
 
     private static ContainerMemory? DetectV1(string root, string[] procSelfCgroup)
@@ -93,7 +93,8 @@ public sealed class ContainerMemory
             }
         }
 
-        return new ContainerMemory(limit >= Unlimited ? null : limit, $"cgroup v1 {limitFile}", Path.Combine(dir, "memory.usage_in_bytes"));
+        return new ContainerMemory(limit >= Unlimited ? null : limit, $"cgroup v1 {limitFile}", Path.Combine(dir, "memory.usage_in_bytes"),
+            Path.Combine(dir, "memory.oom_control"));
     }
 
     private static ContainerMemory? DetectV2(string root, string[] procSelfCgroup)
@@ -126,33 +127,35 @@ public sealed class ContainerMemory
         }
 
         return new ContainerMemory(limit, limitFile is null ? $"cgroup v2 {dir} (memory.max is max)" : $"cgroup v2 {limitFile}",
-            Path.Combine(dir, "memory.current"));
+            Path.Combine(dir, "memory.current"), Path.Combine(dir, "memory.events"));
     }
 
-    private static long? ReadField(string file, string key)
+    /// <summary>Reads the value of a <c>name value</c> line (memory.events, memory.oom_control).</summary>
+    private static bool TryReadField(string file, string name, out long value)
     {
+        value = 0;
         try
         {
             if (!File.Exists(file))
             {
-                return null;
+                return false;
             }
 
             foreach (var line in File.ReadLines(file))
             {
-                var parts = line.Split(' ');
-                if (parts.Length == 2 && parts[0] == key && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+                var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (parts.Length == 2 && parts[0] == name)
                 {
-                    return value;
+                    return long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out value);
                 }
             }
+
+            return false;
         }
         catch (IOException)
         {
-            // Unreadable: unknown.
+            return false;
         }
-
-        return null;
     }
 
     private static bool TryReadLong(string file, out long value)

@@ -3,19 +3,30 @@
 //  2. no unknown fields, as `kubectl apply --validate=strict` would refuse them, by walking the object
 //     along the generated @kubernetes/client-node model of its kind (the OpenAPI schema does not
 //     forbid extra properties, so step 1 alone would let a misspelt `readinessProbe` pass).
+// A resource that is a folder is read as its own kustomization (deploy/k8s/monitoring lists ../).
+// Objects of the Prometheus operator (ServiceMonitor) are checked against its CRD schema
+// (@kubernetes-models/prometheus-operator); step 2 has no model for them.
 // Prints one line per object and exits 1 on the first file with errors (all errors listed).
 import fs from "node:fs";
 import path from "node:path";
 import * as yaml from "js-yaml";
 
 const dir = path.resolve(process.argv[2] ?? "deploy/k8s");
-const kustomization = yaml.load(fs.readFileSync(path.join(dir, "kustomization.yaml"), "utf8"));
 const errors = [];
 const models = new Map(); // client-node model name -> its attribute map, or null
 let count = 0;
 
-for (const file of kustomization.resources) {
-  const docs = yaml.loadAll(fs.readFileSync(path.join(dir, file), "utf8")).filter(Boolean);
+function resources(folder) {
+  const kustomization = yaml.load(fs.readFileSync(path.join(folder, "kustomization.yaml"), "utf8"));
+  return kustomization.resources.flatMap((entry) => {
+    const full = path.join(folder, entry);
+    return fs.statSync(full).isDirectory() ? resources(full) : [full];
+  });
+}
+
+for (const full of resources(dir)) {
+  const file = path.relative(dir, full);
+  const docs = yaml.loadAll(fs.readFileSync(full, "utf8")).filter(Boolean);
   for (const doc of docs) {
     count++;
     const where = `${file}: ${doc.kind ?? "?"}/${doc.metadata?.name ?? "?"}`;
@@ -40,9 +51,10 @@ function groupVersion(apiVersion) {
 async function schemaErrors(doc) {
   if (!doc.apiVersion || !doc.kind) return ["apiVersion and kind are required"];
   const { group, version } = groupVersion(doc.apiVersion);
+  const models = group === "monitoring.coreos.com" ? "@kubernetes-models/prometheus-operator" : "kubernetes-models";
   let model;
   try {
-    model = (await import(`kubernetes-models/${group ? `${group}/` : ""}${version}/${doc.kind}`))[doc.kind];
+    model = (await import(`${models}/${group ? `${group}/` : ""}${version}/${doc.kind}`))[doc.kind];
   } catch {
     return [`unknown kind ${doc.kind} in ${doc.apiVersion}`];
   }

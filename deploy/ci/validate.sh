@@ -27,3 +27,5 @@ echo "validate: docker-compose.yml is valid"
 echo "validate: deploy/k8s with node $(node --version)"
 npm ci --prefix "$root/deploy/ci" --no-audit --no-fund --loglevel=error >/dev/null
 node "$root/deploy/ci/validate-k8s.mjs" "$root/deploy/k8s"
+# The product with its ServiceMonitor (for clusters with the Prometheus operator).
+node "$root/deploy/ci/validate-k8s.mjs" "$root/deploy/k8s/monitoring"

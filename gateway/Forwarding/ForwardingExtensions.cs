@@ -1,3 +1,4 @@
+using ImageGateway.Gateway.Dispatch;
 using Yarp.ReverseProxy.Health;
 
 namespace ImageGateway.Gateway.Forwarding;
@@ -9,11 +10,28 @@ public static class ForwardingExtensions
     /// <summary>Options of YARP's passive transport-failure-rate policy (global, not per cluster).</summary>
     public const string PassiveHealthPolicySection = "PassiveHealthPolicy";
 
+    /// <summary>
+    /// Turns on YARP's DNS destination resolver when set (e.g. <c>00:00:05</c>): each destination's
+    /// host name is resolved to every address behind it (a Kubernetes headless Service: one per pod),
+    /// again after this period, so destinations follow the pods. Unset: destinations are used as given.
+    /// </summary>
+    public const string DnsRefreshPeriodKey = "Discovery:DnsRefreshPeriod";
+
     /// <summary>Registers YARP with routes, clusters and health checks from the <c>ReverseProxy</c> section.</summary>
     public static IHostApplicationBuilder AddForwarding(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddReverseProxy()
-            .LoadFromConfig(builder.Configuration.GetSection(ReverseProxySection));
+        var proxy = builder.Services.AddReverseProxy()
+            .LoadFromConfig(builder.Configuration.GetSection(ReverseProxySection))
+            .AddLoadReportTransform();
+        if (builder.Configuration.GetValue<TimeSpan?>(DnsRefreshPeriodKey) is { } refresh)
+        {
+            if (refresh < TimeSpan.FromSeconds(1) || refresh > TimeSpan.FromMinutes(10))
+            {
+                throw new InvalidOperationException($"{DnsRefreshPeriodKey} must be 1 s to 10 min, not {refresh}.");
+            }
+
+            proxy.AddDnsDestinationResolver(dns => dns.RefreshPeriod = refresh);
+        }
 
         // YARP's default detection window is 60 s: failures of a backend that crashed stay in it, so
         // after every reactivation the policy marks the restarted, healthy backend down again and it
@@ -31,7 +49,9 @@ public static class ForwardingExtensions
         {
             proxy.UseMiddleware<ForwarderProblemMiddleware>();
             proxy.UseSessionAffinity();
+            proxy.UseDispatch();
             proxy.UseLoadBalancing();
+            proxy.UseDestinationFollow();
             proxy.UsePassiveHealthChecks();
         });
         return endpoints;

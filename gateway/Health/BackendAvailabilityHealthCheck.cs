@@ -3,7 +3,11 @@ using Yarp.ReverseProxy;
 
 namespace ImageGateway.Gateway.Health;
 
-/// <summary>Ready while every cluster has at least one destination that YARP considers available.</summary>
+/// <summary>
+/// Reports each cluster's destinations and their health as YARP sees them: Healthy while every
+/// cluster has an available destination, else Degraded (the gateway still answers, with
+/// <c>no-healthy-backend</c>). Management port only; readiness does not depend on it.
+/// </summary>
 internal sealed class BackendAvailabilityHealthCheck(IProxyStateLookup proxyState) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -28,11 +32,11 @@ internal sealed class BackendAvailabilityHealthCheck(IProxyStateLookup proxyStat
 
         if (data.Count == 0)
         {
-            return Task.FromResult(HealthCheckResult.Unhealthy("No cluster is configured.", data: data));
+            return Task.FromResult(HealthCheckResult.Degraded("No cluster is configured.", data: data));
         }
 
         return Task.FromResult(unavailable.Count == 0
             ? HealthCheckResult.Healthy("Every cluster has an available backend.", data)
-            : HealthCheckResult.Unhealthy($"No available backend in: {string.Join(", ", unavailable)}.", data: data));
+            : HealthCheckResult.Degraded($"No available backend in: {string.Join(", ", unavailable)}; uploads are answered 503 no-healthy-backend.", data: data));
     }
 }

@@ -1,7 +1,10 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Globalization;
 using System.IO.Pipelines;
 using ImageGateway.Common.Imaging;
+using ImageGateway.Common.Imaging.Headers;
+using ImageGateway.Common.Observability;
 using ImageGateway.Common.Problems;
 using ImageGateway.Gateway.Observability;
 using ImageGateway.Gateway.Server;
@@ -23,6 +26,7 @@ internal sealed class ImageInspectionMiddleware(
     UploadInspector inspector,
     IOptions<InspectionOptions> options,
     GatewayMetrics metrics,
+    RefusalLogSampler logSampler,
     ILogger<ImageInspectionMiddleware> logger)
 {
     /// <summary>Request headers carrying the header facts to the backend, which may use but must not trust them.</summary>
@@ -45,21 +49,36 @@ internal sealed class ImageInspectionMiddleware(
 
     private async Task InspectAsync(HttpContext context)
     {
+        // The span ends with the decision, before the upload goes on to the limiter and the forwarder.
+        using (var activity = GatewayActivities.Source.StartActivity("inspection"))
+        {
+            if (!await DecideAsync(context, activity))
+            {
+                return;
+            }
+        }
+
+        await next(context);
+    }
+
+    /// <summary>True when the upload was accepted and goes on; false when it was answered here.</summary>
+    private async Task<bool> DecideAsync(HttpContext context, Activity? activity)
+    {
         var request = context.Request;
         if (request.Headers.ContentEncoding is { Count: > 0 } encoding
             && !string.Equals(encoding.ToString().Trim(), "identity", StringComparison.OrdinalIgnoreCase))
         {
             await RejectAsync(context, ProblemTypes.UnsupportedEncoding,
-                $"Content-Encoding '{encoding}' is not accepted on uploads; send the image bytes unencoded.", peeked: 0, bodyRead: false);
-            return;
+                $"Content-Encoding '{encoding}' is not accepted on uploads; send the image bytes unencoded.", peeked: 0, bodyRead: false, activity);
+            return false;
         }
 
         if (request.ContentLength > _options.MaxBodyBytes)
         {
             // Answered before the body is read, so a client waiting on Expect: 100-continue never uploads.
             await RejectAsync(context, ProblemTypes.BodyTooLarge,
-                $"The body limit is {_options.MaxBodyBytes} bytes; Content-Length is {request.ContentLength} bytes.", peeked: 0, bodyRead: false);
-            return;
+                $"The body limit is {_options.MaxBodyBytes} bytes; Content-Length is {request.ContentLength} bytes.", peeked: 0, bodyRead: false, activity);
+            return false;
         }
 
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
@@ -68,7 +87,7 @@ internal sealed class ImageInspectionMiddleware(
             bodySize.MaxRequestBodySize = _options.MaxBodyBytes;
         }
 
-        InspectionVerdict verdict;
+        HeaderRead verdict;
         long peeked;
         bool whole;
         try
@@ -79,43 +98,59 @@ internal sealed class ImageInspectionMiddleware(
         {
             // Kestrel decodes a chunked body ahead of the peek and counts it against the limit.
             await RejectAsync(context, ProblemTypes.BodyTooLarge,
-                $"The body limit is {_options.MaxBodyBytes} bytes; the streamed body went past it.", peeked: 0, bodyRead: false);
-            return;
+                $"The body limit is {_options.MaxBodyBytes} bytes; the streamed body went past it.", peeked: 0, bodyRead: false, activity);
+            return false;
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
         {
             // The client went away mid-upload; there is nobody to answer.
             InspectionLog.ClientAborted(logger);
-            return;
+            activity?.SetStatus(ActivityStatusCode.Error, "client aborted");
+            return false;
         }
         catch (BadHttpRequestException ex)
         {
             // Malformed framing (bad chunk, short body): Kestrel's status, answered as problem+json by the status-code pages.
-            InspectionLog.MalformedBody(logger, ex.StatusCode, ex.Message);
+            if (logSampler.ShouldLog("malformed-body", out var suppressed))
+            {
+                InspectionLog.MalformedBody(logger, ex.StatusCode, ex.Message, suppressed);
+            }
+
             context.Response.CloseConnectionAfterResponse();
             context.Response.StatusCode = ex.StatusCode;
-            return;
+            activity?.SetTag(TelemetryAttributes.ErrorType, "malformed-body");
+            activity?.SetStatus(ActivityStatusCode.Error);
+            return false;
         }
 
-        if (!verdict.IsAccepted)
+        if (verdict.Outcome != HeaderOutcome.Accepted)
         {
-            await RejectAsync(context, verdict.Problem!, verdict.Detail!, peeked, whole);
-            return;
+            await RejectAsync(context, verdict.Problem!, verdict.Detail!, peeked, whole, activity);
+            return false;
         }
 
-        var header = verdict.Header!;
-        SetFactsHeaders(request.Headers, header);
-        context.Features.Set(new InspectedUpload(header, request.ContentLength ?? _options.PeekBytes, DecodeCostEstimator.Estimate(verdict.Cost!)));
-        metrics.Inspected(header.Format, "accepted", "ok", peeked);
-        InspectionLog.Accepted(logger, header.Format, header.Width, header.Height, peeked);
-        await next(context);
+        var facts = verdict.Facts!;
+        SetFactsHeaders(request.Headers, facts);
+        var decodeBytes = DecodeCostEstimator.Estimate(facts, inspector.EncodedBytes(peeked, whole, request.ContentLength));
+        context.Features.Set(new InspectedUpload(facts, request.ContentLength ?? _options.PeekBytes, decodeBytes));
+        metrics.Inspected(facts.Format, reason: null, peeked);
+        InspectionLog.Accepted(logger, facts.Format, facts.Width, facts.Height, peeked);
+        if (activity is not null)
+        {
+            activity.SetTag(TelemetryAttributes.ImageFormat, facts.Format);
+            activity.SetTag(TelemetryAttributes.ImageWidth, facts.Width);
+            activity.SetTag(TelemetryAttributes.ImageHeight, facts.Height);
+            activity.SetTag(TelemetryAttributes.PeekedBytes, peeked);
+        }
+
+        return true;
     }
 
     /// <summary>
     /// Reads until the inspector decides or the window is full, consuming nothing: every read
     /// marks the bytes examined (so the next read waits for more) but leaves them in the pipe.
     /// </summary>
-    private async Task<(InspectionVerdict Verdict, long Peeked, bool Whole)> PeekAsync(PipeReader reader, long? contentLength, CancellationToken cancellationToken)
+    private async Task<(HeaderRead Verdict, long Peeked, bool Whole)> PeekAsync(PipeReader reader, long? contentLength, CancellationToken cancellationToken)
     {
         byte[]? copy = null;
         try
@@ -130,7 +165,7 @@ internal sealed class ImageInspectionMiddleware(
                 // Most headers sit in the first segment: judge it in place, and copy the window into
                 // one rented buffer only when the header runs past the first segment.
                 var verdict = inspector.Inspect(window.FirstSpan, complete && window.IsSingleSegment, contentLength);
-                if (verdict.IsNeedMoreData && !window.IsSingleSegment)
+                if (verdict.Outcome == HeaderOutcome.NeedMoreData && !window.IsSingleSegment)
                 {
                     if (copy is null || copy.Length < window.Length)
                     {
@@ -146,7 +181,7 @@ internal sealed class ImageInspectionMiddleware(
                     verdict = inspector.Inspect(copy.AsSpan(0, (int)window.Length), complete, contentLength);
                 }
 
-                if (verdict.IsNeedMoreData)
+                if (verdict.Outcome == HeaderOutcome.NeedMoreData)
                 {
                     reader.AdvanceTo(buffer.Start, buffer.End);
                     continue;
@@ -166,11 +201,22 @@ internal sealed class ImageInspectionMiddleware(
         }
     }
 
-    private async Task RejectAsync(HttpContext context, ProblemType problem, string detail, long peeked, bool bodyRead)
+    private async Task RejectAsync(HttpContext context, ProblemType problem, string detail, long peeked, bool bodyRead, Activity? activity)
     {
-        var reason = problem.Type[(problem.Type.LastIndexOf(':') + 1)..];
-        metrics.Inspected(format: null, "rejected", reason, peeked);
-        InspectionLog.Rejected(logger, reason, problem.Status, detail, peeked);
+        var reason = TelemetryAttributes.Reason(problem.Type);
+        metrics.Inspected(format: null, reason, peeked);
+        if (logSampler.ShouldLog(reason, out var suppressed))
+        {
+            InspectionLog.Rejected(logger, reason, problem.Status, detail, peeked, suppressed);
+        }
+
+        if (activity is not null)
+        {
+            activity.SetTag(TelemetryAttributes.ErrorType, reason);
+            activity.SetTag(TelemetryAttributes.PeekedBytes, peeked);
+            activity.SetStatus(ActivityStatusCode.Error, reason);
+        }
+
         if (!bodyRead)
         {
             // Close after answering instead of draining the rest of an unread (maybe huge) body.
@@ -180,16 +226,16 @@ internal sealed class ImageInspectionMiddleware(
         await ProblemResults.WriteAsync(context, problem, detail);
     }
 
-    private static void SetFactsHeaders(IHeaderDictionary headers, ImageHeader header)
+    private static void SetFactsHeaders(IHeaderDictionary headers, ImageFacts facts)
     {
         foreach (var name in headers.Keys.Where(k => k.StartsWith(FactsHeaderPrefix, StringComparison.OrdinalIgnoreCase)).ToList())
         {
             headers.Remove(name); // never forward a client's claims as the gateway's
         }
 
-        headers[FormatHeader] = header.Format;
-        headers[WidthHeader] = header.Width.ToString(CultureInfo.InvariantCulture);
-        headers[HeightHeader] = header.Height.ToString(CultureInfo.InvariantCulture);
+        headers[FormatHeader] = facts.Format;
+        headers[WidthHeader] = facts.Width.ToString(CultureInfo.InvariantCulture);
+        headers[HeightHeader] = facts.Height.ToString(CultureInfo.InvariantCulture);
     }
 }
 
@@ -202,12 +248,14 @@ internal static partial class InspectionLog
     [LoggerMessage(EventId = 201, Level = LogLevel.Debug, Message = "Accepted {Format} {Width}x{Height} after peeking {PeekedBytes} bytes")]
     public static partial void Accepted(ILogger logger, string format, long width, long height, long peekedBytes);
 
-    [LoggerMessage(EventId = 202, Level = LogLevel.Information, Message = "Rejected upload ({Reason}, {Status}) after peeking {PeekedBytes} bytes: {Detail}")]
-    public static partial void Rejected(ILogger logger, string reason, int status, string detail, long peekedBytes);
+    [LoggerMessage(EventId = 202, Level = LogLevel.Information,
+        Message = "Rejected upload ({Reason}, {Status}) after peeking {PeekedBytes} bytes: {Detail} ({SuppressedBefore} more with this reason were not logged since the last line)")]
+    public static partial void Rejected(ILogger logger, string reason, int status, string detail, long peekedBytes, long suppressedBefore);
 
     [LoggerMessage(EventId = 204, Level = LogLevel.Debug, Message = "The client went away during the peek")]
     public static partial void ClientAborted(ILogger logger);
 
-    [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "Upload body malformed ({Status}): {Reason}")]
-    public static partial void MalformedBody(ILogger logger, int status, string reason);
+    [LoggerMessage(EventId = 203, Level = LogLevel.Information,
+        Message = "Upload body malformed ({Status}): {Reason} ({SuppressedBefore} more were not logged since the last line)")]
+    public static partial void MalformedBody(ILogger logger, int status, string reason, long suppressedBefore);
 }

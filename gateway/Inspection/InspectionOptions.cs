@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using ImageGateway.Common.Imaging;
+using ImageGateway.Common.Imaging.Headers;
 using Microsoft.Extensions.Options;
 
 namespace ImageGateway.Gateway.Inspection;
@@ -14,7 +14,7 @@ public sealed class InspectionOptions
 
     /// <summary>Largest request body, in bytes; over it 413 (from Content-Length before reading, else while streaming). Default 32 MiB.</summary>
     [Range(1, long.MaxValue)]
-    public long MaxBodyBytes { get; set; } = ImageLimits.DefaultMaxBodyBytes;
+    public long MaxBodyBytes { get; set; } = UploadLimits.DefaultMaxBodyBytes;
 
     /// <summary>
     /// The most bytes read from the start of a body to find the image header. Default 512 KiB: a
@@ -26,15 +26,18 @@ public sealed class InspectionOptions
 
     /// <summary>Largest width accepted, in pixels; over it 422. Default 16384.</summary>
     [Range(1, int.MaxValue)]
-    public int MaxWidth { get; set; } = ImageLimits.DefaultMaxWidth;
+    public int MaxWidth { get; set; } = UploadLimits.DefaultMaxWidth;
 
     /// <summary>Largest height accepted, in pixels; over it 422. Default 16384.</summary>
     [Range(1, int.MaxValue)]
-    public int MaxHeight { get; set; } = ImageLimits.DefaultMaxHeight;
+    public int MaxHeight { get; set; } = UploadLimits.DefaultMaxHeight;
 
     /// <summary>Largest width x height accepted; over it 422. Default 40 megapixels.</summary>
     [Range(1, long.MaxValue)]
-    public long MaxPixels { get; set; } = ImageLimits.DefaultMaxPixels;
+    public long MaxPixels { get; set; } = UploadLimits.DefaultMaxPixels;
+
+    /// <summary>The limits as the header model takes them.</summary>
+    public UploadLimits ToUploadLimits() => new(MaxBodyBytes, MaxWidth, MaxHeight, MaxPixels);
 }
 
 /// <summary>Rules that compare fields.</summary>

@@ -1,71 +1,75 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using ImageGateway.Gateway.Throttling;
+using ImageGateway.Common.Observability;
+using Yarp.ReverseProxy;
 
 namespace ImageGateway.Gateway.Observability;
 
-/// <summary>The gateway's own instruments: admission decisions, peeked bytes, the decode budget.</summary>
+/// <summary>
+/// The gateway's own instruments (<c>image_gateway.&lt;area&gt;.&lt;thing&gt;</c>, listed in
+/// docs/observability.md): inspection decisions and peeked bytes, and what YARP knows of each
+/// destination's health (YARP 2.3 publishes EventCounters only). Dispatch has its own
+/// (<c>DispatchMetrics</c>) on the same meter.
+/// </summary>
 public sealed class GatewayMetrics
 {
     public const string MeterName = "ImageGateway.Gateway";
 
-    private readonly Counter<long> _uploads;
-    private readonly Histogram<long> _peekBytes;
-    private readonly Histogram<long> _cost;
+    /// <summary>0, then powers of four to 64 KiB and of two to 1 MiB: most headers end in the first KiB, the peek window is 512 KiB by default.</summary>
+    internal static readonly long[] PeekSizeBuckets = [0, 64, 256, 1024, 4096, 16384, 65536, 131072, 262144, 524288, 1048576];
 
-    public GatewayMetrics(IMeterFactory meterFactory, DecodeBudget budget)
+    private readonly Counter<long> _decisions;
+    private readonly Histogram<long> _peekSize;
+
+    public GatewayMetrics(IMeterFactory meterFactory, IProxyStateLookup proxyState)
     {
+        ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(MeterName);
-        _uploads = meter.CreateCounter<long>("gateway.uploads", "{upload}",
-            "Uploads by admission decision (accepted, rejected, throttled) and reason.");
-        _peekBytes = meter.CreateHistogram<long>("gateway.uploads.peek_bytes", "By",
-            "Bytes of the body examined before the admission decision.");
-        _cost = meter.CreateHistogram<long>("gateway.uploads.cost", "{permit}",
-            "Decode-budget permits an admitted upload asks for.");
-        meter.CreateObservableGauge("gateway.throttle.permits.available", () => budget.Statistics.CurrentAvailablePermits,
-            "{permit}", "Decode-budget permits free right now.");
-        meter.CreateObservableGauge("gateway.throttle.permits.queued", () => budget.Statistics.CurrentQueuedCount,
-            "{permit}", "Decode-budget permits that queued uploads are waiting for.");
-        meter.CreateObservableGauge("gateway.throttle.permits.total", () => budget.TotalPermits,
-            "{permit}", "The whole decode budget of the backends, in permits.");
+        _decisions = meter.CreateCounter<long>("image_gateway.inspection.decisions", "{upload}",
+            "Uploads inspected, by image_gateway.decision (accepted, rejected), error.type (the problem type of a rejection) and image.format.");
+        _peekSize = meter.CreateHistogram("image_gateway.inspection.peek.size", "By",
+            "Bytes of the body examined before the inspection decided, by image_gateway.decision.",
+            advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = PeekSizeBuckets });
+        meter.CreateObservableGauge("image_gateway.forwarding.destination.available", () => Destinations(proxyState),
+            "{destination}", "1 while YARP may send uploads to the destination (active and passive health), else 0; by image_gateway.destination.");
     }
 
-    /// <summary>Counts one admission decision after <paramref name="peekedBytes"/> bytes were examined.</summary>
-    public void Inspected(string? format, string decision, string reason, long peekedBytes)
+    /// <summary>Counts one inspection decision after <paramref name="peekedBytes"/> bytes were examined; <paramref name="reason"/> is null when accepted.</summary>
+    public void Inspected(string? format, string? reason, long peekedBytes)
     {
-        if (_uploads.Enabled)
+        var decision = reason is null ? "accepted" : "rejected";
+        if (_decisions.Enabled)
         {
-            _uploads.Add(1, Tags(format, decision, reason));
+            var tags = new TagList { { TelemetryAttributes.Decision, decision } };
+            if (reason is not null)
+            {
+                tags.Add(TelemetryAttributes.ErrorType, reason);
+            }
+
+            if (format is not null)
+            {
+                tags.Add(TelemetryAttributes.ImageFormat, format);
+            }
+
+            _decisions.Add(1, tags);
         }
 
-        if (_peekBytes.Enabled)
+        if (_peekSize.Enabled)
         {
-            _peekBytes.Record(peekedBytes, new KeyValuePair<string, object?>("decision", decision));
-        }
-    }
-
-    /// <summary>Counts an upload refused by the limiter (<paramref name="reason"/>: overloaded or client-over-quota).</summary>
-    public void Throttled(string? format, string reason)
-    {
-        if (_uploads.Enabled)
-        {
-            _uploads.Add(1, Tags(format, "throttled", reason));
+            _peekSize.Record(peekedBytes, new KeyValuePair<string, object?>(TelemetryAttributes.Decision, decision));
         }
     }
 
-    /// <summary>Records the permits an upload asked for.</summary>
-    public void Cost(int permits)
+    private static IEnumerable<Measurement<int>> Destinations(IProxyStateLookup proxyState)
     {
-        if (_cost.Enabled)
+        foreach (var cluster in proxyState.GetClusters())
         {
-            _cost.Record(permits);
+            var available = cluster.DestinationsState.AvailableDestinations;
+            foreach (var destination in cluster.Destinations.Values)
+            {
+                yield return new Measurement<int>(available.Contains(destination) ? 1 : 0,
+                    new KeyValuePair<string, object?>(TelemetryAttributes.Destination, destination.DestinationId));
+            }
         }
     }
-
-    private static TagList Tags(string? format, string decision, string reason) => new()
-    {
-        { "decision", decision },
-        { "reason", reason },
-        { "format", format ?? "none" },
-    };
 }

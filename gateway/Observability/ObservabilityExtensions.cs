@@ -1,37 +1,33 @@
-using OpenTelemetry.Metrics;
+using ImageGateway.Common.Management;
+using ImageGateway.Common.Observability;
 
 namespace ImageGateway.Gateway.Observability;
 
 public static class ObservabilityExtensions
 {
-    /// <summary>The Prometheus scrape path.</summary>
-    public const string MetricsPath = "/metrics";
-
     /// <summary>
-    /// Registers <see cref="GatewayMetrics"/> and an OpenTelemetry meter provider exporting, in
-    /// Prometheus text format: the gateway's own meter, ASP.NET Core hosting, Kestrel and rate
-    /// limiting, and <c>System.Net.Http</c>, which is YARP's forwarding client (YARP 2.3 itself
-    /// publishes EventCounters only).
+    /// Registers <see cref="GatewayMetrics"/>, the management port and OpenTelemetry for the gateway
+    /// (<c>service.name</c> <c>image-gateway-gateway</c>): its own meter and spans, ASP.NET Core
+    /// hosting, Kestrel and rate limiting, and <c>System.Net.Http</c>, YARP's forwarding client
+    /// (YARP 2.3 itself publishes EventCounters only), with the runtime's and the shared ones
+    /// (<see cref="ServiceTelemetryExtensions.AddServiceTelemetry"/>).
     /// </summary>
     public static IHostApplicationBuilder AddGatewayObservability(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<GatewayMetrics>();
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(
-                GatewayMetrics.MeterName,
-                "Microsoft.AspNetCore.Hosting",
-                "Microsoft.AspNetCore.Server.Kestrel",
-                "Microsoft.AspNetCore.RateLimiting",
-                "System.Net.Http",
-                "System.Runtime")
-            .AddPrometheusExporter());
+        builder.AddManagementPort();
+        builder.AddServiceTelemetry(
+            "image-gateway-gateway",
+            typeof(GatewayMetrics).Assembly,
+            meters: [GatewayMetrics.MeterName, "Microsoft.AspNetCore.RateLimiting", "System.Net.Http"],
+            activitySources: [GatewayActivities.SourceName]);
         return builder;
     }
 
-    /// <summary>Maps <c>GET /metrics</c>, outside the rate limiter.</summary>
+    /// <summary>Maps <c>GET /metrics</c> (Prometheus text) on the management port only.</summary>
     public static IEndpointRouteBuilder MapGatewayMetrics(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPrometheusScrapingEndpoint(MetricsPath).DisableRateLimiting();
+        endpoints.MapManagement().MapMetrics();
         return endpoints;
     }
 }

@@ -6,6 +6,7 @@ using BenchmarkDotNet.Running;
 using System.Runtime.InteropServices;
 using ImageGateway.Backend.Counting;
 using ImageGateway.Common.Imaging;
+using ImageGateway.Common.Imaging.Headers;
 using ImageGateway.TestSupport;
 using Microsoft.Extensions.Options;
 using SixLabors.ImageSharp;
@@ -56,7 +57,7 @@ public class DecodeBenchmarks
     [Benchmark(Baseline = true)]
     public long DecodeFullPixelsAndCount()
     {
-        if (_counter.Identify(_image).Pixel == DecodePixel.Mask16)
+        if (_counter.Identify(_image).Depth == SampleDepth.Bits16)
         {
             using var deep = SixLabors.ImageSharp.Image.Load<Rgba64>(_configuration, _image);
             return CountFullPixels(deep);
@@ -132,7 +133,7 @@ public class DecodeBenchmarks
 
             var name = (string)benchmarkCase.Parameters["Image"];
             var facts = new ImageCounter(Options.Create(new CountingOptions()), new GcImageAllocator(long.MaxValue)).Identify(Images[name]());
-            return (facts.Cost.Pixels / 1e6 / (statistics.Mean / 1e9)).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
+            return (facts.Pixels / 1e6 / (statistics.Mean / 1e9)).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
         }
 
         public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;

@@ -56,6 +56,7 @@ foreach (var (key, value) in MemoryRule.BackendEnvironment(limit))
 }
 
 info.Environment["Logging__LogLevel__Default"] = "Warning";
+info.Environment["Management__Port"] = FreePort.Get().ToString(CultureInfo.InvariantCulture);
 if (path is not null)
 {
     info.Environment["PATH"] = path + ":" + Environment.GetEnvironmentVariable("PATH");

@@ -31,7 +31,7 @@ Fuzzer.OutOfProcess.Run(stream =>
     try
     {
         var facts = counter.Identify(body);
-        var cost = DecodeCostEstimator.Estimate(facts.Cost);
+        var cost = DecodeCostEstimator.Estimate(facts, body.Length);
         if (cost + body.Length > BudgetBytes)
         {
             return;

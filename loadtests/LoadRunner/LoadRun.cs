@@ -1,6 +1,7 @@
 using ImageGateway.LoadRunner.Classification;
 using ImageGateway.LoadRunner.Cli;
 using ImageGateway.LoadRunner.Load;
+using ImageGateway.LoadRunner.Overload;
 using ImageGateway.LoadRunner.Payloads;
 using ImageGateway.LoadRunner.Reporting;
 using ImageGateway.LoadRunner.Sampling;
@@ -24,6 +25,16 @@ public static class LoadRun
             legit.AddRange(CorpusImages.Load(corpus));
         }
 
+        if (options.Images.Count > 0)
+        {
+            legit = [.. options.Images.Select(ImageFilePayloads.Load)];
+        }
+
+        if (options.Scenario.Scenario == "overload")
+        {
+            return await OverloadRun.ExecuteAsync(options, legit, stop);
+        }
+
         var scenario = ScenarioCatalog.Create(options.Scenario, legit, HostileInputs.Create(options.OversizeBytes, options.Seed));
         if (await ProbeAsync(options.Target) is { } unreachable)
         {
@@ -39,7 +50,7 @@ public static class LoadRun
         using var sampling = new CancellationTokenSource();
         var samplerTask = sampler.RunAsync(sampling.Token);
 
-        var engine = new LoadEngine(sender, scenario.Mix, statistics, options.MaxInFlight, options.Seed);
+        var engine = new LoadEngine(sender, scenario.Mix, statistics, options.MaxInFlight, options.Seed, options.HonourRetryAfter);
         var run = engine.RunAsync(scenario.Phases, stop);
         await new LiveProgress(engine, statistics, sampler, scenario.MeasuredDuration, options.Live).ShowUntilAsync(run);
         await run;
@@ -90,7 +101,7 @@ public static class LoadRun
     }
 
     /// <summary>Null when <c>/health/ready</c> answers 200 within five seconds, else why not.</summary>
-    private static async Task<string?> ProbeAsync(Uri target)
+    internal static async Task<string?> ProbeAsync(Uri target)
     {
         using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(5) };
         try

@@ -10,6 +10,11 @@ public static class AppFacts
     /// <summary>The port both apps listen on in every container (<c>ASPNETCORE_HTTP_PORTS</c>).</summary>
     public const int ContainerPort = 8080;
 
+    /// <summary>The management port both apps use by default (<c>Management:Port</c>): <c>/metrics</c>, detailed health.</summary>
+    public static int ManagementPort => new Common.Management.ManagementOptions().Port;
+
+    public const string MetricsPath = Common.Observability.ServiceTelemetryExtensions.MetricsPath;
+
     public const string LivePath = "/health/live";
 
     public const string ReadyPath = "/health/ready";

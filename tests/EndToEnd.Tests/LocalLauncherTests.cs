@@ -67,6 +67,15 @@ public sealed class LocalLauncherTests
             var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
             CorpusExpectations.AssertCount(image, json.GetProperty("white_pixel_count").GetInt64());
 
+            // Metrics on each app's management port, written to stack.env; never on the public port.
+            using var onPublic = await client.GetAsync("/metrics");
+            Assert.Equal(HttpStatusCode.NotFound, onPublic.StatusCode);
+            foreach (var key in new[] { "GATEWAY_MANAGEMENT_URL", "BACKEND_1_MANAGEMENT_URL", "BACKEND_2_MANAGEMENT_URL" })
+            {
+                using var metrics = await client.GetAsync(new Uri(new Uri(state[key]), "/metrics"));
+                Assert.True(metrics.StatusCode == HttpStatusCode.OK, $"{key} {state[key]}/metrics answered {(int)metrics.StatusCode}");
+            }
+
             if (MemoryCgroup.Unavailability() is { } why)
             {
                 Console.WriteLine($"LocalLauncherTests: memory cgroups not checked: {why}");

@@ -31,7 +31,7 @@ if (shapes.Count > 0)
     // '-', hence route names without one.) Fair share is off: there is one load client.
     var gatewayEnvironment = new Dictionary<string, string>(quiet)
     {
-        ["Throttling__ClientShare"] = "0",
+        ["Dispatch__ClientShare"] = "0",
         ["ReverseProxy__Routes__bare__ClusterId"] = "backends",
         ["ReverseProxy__Routes__bare__Match__Path"] = "/bare/count-white-pixels",
         ["ReverseProxy__Routes__bare__RateLimiterPolicy"] = "Disable",
@@ -59,14 +59,9 @@ if (shapes.Count > 0)
         {
             await using var backend = await CpuAffinity.StartOn(backendCpus, () => Stack.StartBackendAsync(configuration, "backend", quiet));
 
-            // The gateway weighs uploads against the backend's decode budget. Its default is what a
-            // backend derives in a 50 MiB container; this backend runs without a memory limit, so it
-            // is told this backend's own budget (from its /health/ready), or it would queue work that
-            // the backend takes at once when called directly.
-            var environment = new Dictionary<string, string>(gatewayEnvironment)
-            {
-                ["Throttling__DecodeBudgetBytesPerBackend"] = (await DecodeBudgetBytesAsync(backend.BaseAddress)).ToString(CultureInfo.InvariantCulture),
-            };
+            // The gateway weighs uploads against the budget the backend reports on every answer
+            // (its ORCA load report), so it admits what this backend, unlimited here, takes.
+            var environment = new Dictionary<string, string>(gatewayEnvironment);
             await using var gateway = await CpuAffinity.StartOn(frontCpus, () => Stack.StartGatewayAsync(configuration, [backend.BaseAddress], environment));
             if (!CpuAffinity.Of(backend.Pid).SetEquals(backendCpus) || !CpuAffinity.Of(gateway.Pid).SetEquals(frontCpus))
             {
@@ -91,11 +86,12 @@ if (shapes.Count > 0)
 
         // 1b. Against a sink in the load client's process that does no work: the proxy hop alone,
         // an upper bound on its cost, and route by route where the gateway's own time goes.
-        // The sink decodes nothing, so the gateway is given a budget the load never fills: the
-        // limiter still weighs and admits every upload (its CPU is measured), but never queues one.
+        // The sink decodes nothing and sends no load report, so the gateway may send it more uploads
+        // at once than the load ever has in flight: dispatch still weighs every upload (its CPU is
+        // measured), but never queues one.
         await using var sink = await SinkBackend.StartAsync();
         await using var sinkGateway = await Stack.StartGatewayAsync(configuration, [sink.BaseAddress],
-            new Dictionary<string, string>(gatewayEnvironment) { ["Throttling__DecodeBudgetBytesPerBackend"] = (4L << 30).ToString(CultureInfo.InvariantCulture) });
+            new Dictionary<string, string>(gatewayEnvironment) { ["Dispatch__UnreportedUploads"] = "1024" });
         var sinkCpu = new ProcessCpu(new Dictionary<string, int> { ["client+sink"] = Environment.ProcessId, ["gateway"] = sinkGateway.Pid });
         Console.WriteLine("Null backend (reads the body, answers 200), shared:");
         await CompareAsync(sink.BaseAddress, sinkGateway.BaseAddress, "~50 KB", Payload(50_000), 8, sinkCpu);
@@ -120,8 +116,8 @@ if (parts.Contains("memory"))
     await using var gateway = await Stack.StartGatewayAsync(configuration, [slow.BaseAddress],
         new Dictionary<string, string>(quiet)
         {
-            ["Throttling__DecodeBudgetBytesPerBackend"] = (4L << 30).ToString(CultureInfo.InvariantCulture),
-            ["Throttling__ClientShare"] = "0",
+            ["Dispatch__UnreportedUploads"] = "1024",
+            ["Dispatch__ClientShare"] = "0",
         });
     await Load.RunAsync(gateway.BaseAddress, Payload(50_000), 4, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1));
     var body = Payload(16 * 1024 * 1024);
@@ -168,7 +164,7 @@ if (parts.Contains("balancing"))
             new Dictionary<string, string>(quiet)
             {
                 ["ReverseProxy__Clusters__backends__LoadBalancingPolicy"] = policy,
-                ["Throttling__ClientShare"] = "0",
+                ["Dispatch__ClientShare"] = "0",
             });
         var result = await Load.RunAsync(gateway.BaseAddress, Payload(50_000), 16, duration, warmup);
         var share = (double)slow.Requests / (fast.Requests + slow.Requests);
@@ -213,21 +209,10 @@ async Task<Dictionary<string, LoadResult>> MeasureAsync(string label, byte[] bod
     return median;
 }
 
-static async Task<long> DecodeBudgetBytesAsync(Uri backend)
-{
-    using var client = new HttpClient { BaseAddress = backend, Timeout = TimeSpan.FromSeconds(10) };
-    using var health = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync("/health/ready"));
-    return health.RootElement.GetProperty("checks").GetProperty("memory").GetProperty("data").GetProperty("decode_budget_bytes").GetInt64();
-}
-
 static byte[] Payload(int size)
 {
-    // A valid 64x64 PNG header, then bytes: the gateway accepts it; the sink does not decode it.
-    var header = CraftedImages.Png(64, 64, rows: 1, withEnd: false);
-    var body = new byte[size];
-    new Random(size).NextBytes(body);
-    header.CopyTo(body, 0);
-    return body;
+    // A well-formed 64x64 PNG padded with a private chunk of random bytes: the gateway accepts it; the sink does not decode it.
+    return CraftedPng.PaddedTo(64, 64, size, seed: size);
 }
 
 static long RssBytes(int pid)

@@ -12,12 +12,17 @@ public sealed class AppProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
 
-    private AppProcess(Process process, int port, string name)
+    /// <summary>The environment variable naming the management port (<c>Management:Port</c>).</summary>
+    public const string ManagementPortVariable = "Management__Port";
+
+    private AppProcess(Process process, int port, int managementPort, string name)
     {
         _process = process;
         Port = port;
+        ManagementPort = managementPort;
         Name = name;
         BaseAddress = new Uri($"http://127.0.0.1:{port}");
+        ManagementAddress = new Uri($"http://127.0.0.1:{managementPort}");
     }
 
     public string Name { get; }
@@ -25,6 +30,11 @@ public sealed class AppProcess : IAsyncDisposable
     public int Port { get; }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>The management port: <c>/metrics</c> and the detailed <c>/health/ready</c>.</summary>
+    public int ManagementPort { get; }
+
+    public Uri ManagementAddress { get; }
 
     public int Pid => _process.Id;
 
@@ -35,7 +45,8 @@ public sealed class AppProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts <paramref name="assemblyPath"/> (with <c>dotnet</c> when it is a .dll) on <paramref name="port"/> and waits until
-    /// <paramref name="readyPath"/> answers 200.
+    /// <paramref name="readyPath"/> answers 200. Its management port is a free one unless
+    /// <paramref name="environment"/> sets <see cref="ManagementPortVariable"/>.
     /// </summary>
     public static async Task<AppProcess> StartAsync(
         string name,
@@ -63,6 +74,7 @@ public sealed class AppProcess : IAsyncDisposable
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         info.Environment["DOTNET_NOLOGO"] = "1";
         info.Environment["Logging__Console__FormatterName"] = "simple";
+        info.Environment[ManagementPortVariable] = FreePort.Get().ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (environment is not null)
         {
             foreach (var (key, value) in environment)
@@ -71,8 +83,9 @@ public sealed class AppProcess : IAsyncDisposable
             }
         }
 
+        var managementPort = int.Parse(info.Environment[ManagementPortVariable]!, System.Globalization.CultureInfo.InvariantCulture);
         var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {name}.");
-        var app = new AppProcess(process, port, name);
+        var app = new AppProcess(process, port, managementPort, name);
         process.OutputDataReceived += (_, e) => app.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => app.Keep(e.Data);
         process.BeginOutputReadLine();

@@ -5,7 +5,8 @@ using ImageGateway.LoadRunner.Payloads;
 namespace ImageGateway.LoadRunner.Classification;
 
 /// <summary>One classified answer: its <see cref="Outcome"/> and the status-mix label (<c>422 image-too-large</c>).</summary>
-public readonly record struct Classification(Outcome Outcome, string Label);
+/// <param name="RetryAfter">The answer's <c>Retry-After</c>, when it had one (a client that honours it waits that long).</param>
+public readonly record struct Classification(Outcome Outcome, string Label, TimeSpan? RetryAfter = null);
 
 /// <summary>
 /// Decides the <see cref="Outcome"/> of one answer from its status, <c>Retry-After</c> and body, against

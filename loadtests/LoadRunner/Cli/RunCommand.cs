@@ -36,10 +36,10 @@ public static class RunCommand
     private static readonly Option<int> OversizeBytes = new("--oversize-bytes") { Description = "Size of the oversize hostile body", DefaultValueFactory = _ => HostileInputs.DefaultOversizeBytes };
     private static readonly Option<int> Seed = new("--seed") { Description = "Seed of the payload choice", DefaultValueFactory = _ => 1 };
     private static readonly Option<string?> Report = new("--report") { Description = "Report folder (default loadtests/reports/<scenario>-<time>)" };
-    private static readonly Option<string[]> GatewayMetrics = new("--gateway-metrics") { Description = "Gateway /metrics URL to sample (default <target>/metrics; 'none' to skip)", AllowMultipleArgumentsPerToken = false };
-    private static readonly Option<string[]> BackendMetrics = new("--backend-metrics") { Description = "A backend's /metrics URL to sample (repeatable)" };
+    private static readonly Option<string[]> GatewayMetrics = new("--gateway-metrics") { Description = "Gateway /metrics URL to sample, on its management port (default: from --stack-env; 'none' to skip)", AllowMultipleArgumentsPerToken = false };
+    private static readonly Option<string[]> BackendMetrics = new("--backend-metrics") { Description = "A backend's /metrics URL to sample, on its management port (repeatable)" };
     private static readonly Option<string[]> BackendCgroup = new("--backend-cgroup") { Description = "A backend's memory cgroup folder to sample, v1 or v2 (repeatable)" };
-    private static readonly Option<string?> StackEnv = new("--stack-env") { Description = "deploy/run-local.sh's state file (.run/stack.env): adds every backend's /metrics and cgroup" };
+    private static readonly Option<string?> StackEnv = new("--stack-env") { Description = "deploy/run-local.sh's state file (.run/stack.env): adds the gateway's and every backend's /metrics and every backend's cgroup" };
     private static readonly Option<TimeSpan?> SampleInterval = DurationOption("--sample-interval", "How often /metrics and cgroups are sampled (default 1s)");
     private static readonly Option<string> MetricsFilter = new("--metrics-filter") { Description = "Regex of /metrics names to record", DefaultValueFactory = _ => "memory|working_set|heap|inflight|in_flight|active|queue|reject|shed|oom" };
     private static readonly Option<double> MaxErrorRate = new("--max-error-rate") { Description = "Fail above this share of failed answers (0..1)", DefaultValueFactory = _ => 0.01 };
@@ -48,6 +48,10 @@ public static class RunCommand
     private static readonly Option<double?> MaxRecoveryRejectRate = new("--max-recovery-reject-rate") { Description = "spike: failed+shed share allowed in the second half of recovery (default 0.01)" };
     private static readonly Option<bool> NoOom = new("--no-oom") { Description = "Fail on any OOM kill in a watched cgroup (and when none can be watched)" };
     private static readonly Option<bool> NoLive = new("--no-live") { Description = "Plain progress lines instead of the live table" };
+    private static readonly Option<string> RetryAfter = new("--retry-after") { Description = "Closed model: honour (wait the Retry-After of a 503/429 before the next request; default) or ignore (impatient clients)", DefaultValueFactory = _ => "honour" };
+    private static readonly Option<string> Steps = new("--steps") { Description = "overload: comma-separated client counts", DefaultValueFactory = _ => "2,4,8,16,32,64,128" };
+    private static readonly Option<TimeSpan?> StepDuration = DurationOption("--step-duration", "overload: length of each step (default 8s)");
+    private static readonly Option<string[]> Images = new("--image") { Description = "Send this image file instead of the generated mix (repeatable); its count is ImageSharp's" };
 
     public static RootCommand Create(Func<RunOptions, CancellationToken, Task<int>> run)
     {
@@ -56,7 +60,7 @@ public static class RunCommand
         {
             Target, Scenario, Duration, Warmup, Model, Vus, Rate, HostileRatio, SpikeMultiplier, SpikeDuration, RequestTimeout,
             MaxInFlight, Corpus, OversizeBytes, Seed, Report, GatewayMetrics, BackendMetrics, BackendCgroup, StackEnv, SampleInterval,
-            MetricsFilter, MaxErrorRate, P99, MaxShedRate, MaxRecoveryRejectRate, NoOom, NoLive,
+            MetricsFilter, MaxErrorRate, P99, MaxShedRate, MaxRecoveryRejectRate, NoOom, NoLive, RetryAfter, Steps, StepDuration, Images,
         })
         {
             root.Options.Add(option);
@@ -64,6 +68,7 @@ public static class RunCommand
 
         Scenario.AcceptOnlyFromAmong([.. ScenarioCatalog.Names]);
         Model.AcceptOnlyFromAmong("closed", "open");
+        RetryAfter.AcceptOnlyFromAmong("honour", "ignore");
         root.SetAction(async (parse, cancellationToken) =>
         {
             if (!TryBuild(parse, out var options, out var error))
@@ -113,11 +118,13 @@ public static class RunCommand
             return false;
         }
 
+        // /metrics is served on each app's management port, never on the target's public port.
         var metrics = new List<string>();
         var gatewayMetrics = parse.GetValue(GatewayMetrics) ?? [];
-        if (!gatewayMetrics.Contains("none", StringComparer.Ordinal))
+        var skipGateway = gatewayMetrics.Contains("none", StringComparer.Ordinal);
+        if (!skipGateway)
         {
-            metrics.AddRange(gatewayMetrics.Length > 0 ? gatewayMetrics : [new Uri(target, "/metrics").ToString()]);
+            metrics.AddRange(gatewayMetrics);
         }
 
         metrics.AddRange(parse.GetValue(BackendMetrics) ?? []);
@@ -131,7 +138,12 @@ public static class RunCommand
             }
 
             var stack = StackEnvironment.Parse(File.ReadAllLines(stackFile));
-            metrics.AddRange(stack.BackendUrls.Select(u => new Uri(new Uri(u), "/metrics").ToString()));
+            if (!skipGateway && gatewayMetrics.Length == 0 && stack.GatewayMetricsUrl is { } gatewayUrl)
+            {
+                metrics.Add(gatewayUrl);
+            }
+
+            metrics.AddRange(stack.BackendMetricsUrls);
             cgroups.AddRange(stack.BackendCgroups);
         }
 
@@ -164,7 +176,26 @@ public static class RunCommand
                 MaxRecoveryRejectRate = parse.GetValue(MaxRecoveryRejectRate) ?? (isSpike ? 0.01 : null),
             },
             !parse.GetValue(NoLive),
-            "loadrunner " + string.Join(' ', parse.Tokens.Select(t => t.Value)));
+            "loadrunner " + string.Join(' ', parse.Tokens.Select(t => t.Value)))
+        {
+            HonourRetryAfter = parse.GetValue(RetryAfter) == "honour",
+            StepDuration = parse.GetValue(StepDuration) ?? TimeSpan.FromSeconds(8),
+            Images = parse.GetValue(Images) ?? [],
+        };
+        var steps = parse.GetValue(Steps)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (steps.Length == 0 || steps.Any(n => !int.TryParse(n, System.Globalization.CultureInfo.InvariantCulture, out var v) || v is < 1 or > 4096))
+        {
+            error = "--steps must be comma-separated client counts of 1 to 4096, e.g. 2,8,32,128.";
+            return false;
+        }
+
+        options = options with { Steps = [.. steps.Select(n => int.Parse(n, System.Globalization.CultureInfo.InvariantCulture))] };
+        if (options.Images.FirstOrDefault(f => !File.Exists(f)) is { } missing)
+        {
+            error = $"--image {missing} does not exist.";
+            return false;
+        }
+
         return true;
     }
 

@@ -56,7 +56,10 @@ public sealed class HttpRequestSender : IRequestSender, IDisposable
             using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             var body = await ReadBoundedAsync(response.Content, timeout.Token);
             var hasRetryAfter = response.Headers.RetryAfter is not null;
-            return ResponseClassifier.Classify((int)response.StatusCode, hasRetryAfter, body, payload.Expectation);
+            var retryAfter = response.Headers.RetryAfter is { } header
+                ? header.Delta ?? (header.Date is { } date ? date - DateTimeOffset.UtcNow : null)
+                : null;
+            return ResponseClassifier.Classify((int)response.StatusCode, hasRetryAfter, body, payload.Expectation) with { RetryAfter = retryAfter };
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {

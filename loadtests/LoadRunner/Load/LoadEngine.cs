@@ -7,10 +7,11 @@ namespace ImageGateway.LoadRunner.Load;
 /// <summary>
 /// Runs phases one after another against an <see cref="IRequestSender"/>. Open phases send on the
 /// <see cref="OpenSchedule"/> and measure latency from each request's intended send time; closed
-/// phases run N users back to back. When a phase ends, every request it sent is awaited (each is bounded
+/// phases run N users back to back (a user told to come back later by <c>Retry-After</c> waits that
+/// long first when <paramref name="honourRetryAfter"/>, as a well-behaved client does). When a phase ends, every request it sent is awaited (each is bounded
 /// by the sender's timeout), so every request sent is counted in exactly one outcome.
 /// </summary>
-public sealed class LoadEngine(IRequestSender sender, PayloadMix mix, RunStatistics statistics, int maxInFlight, int seed)
+public sealed class LoadEngine(IRequestSender sender, PayloadMix mix, RunStatistics statistics, int maxInFlight, int seed, bool honourRetryAfter = false)
 {
     private long _measuredStart = -1;
 
@@ -87,13 +88,21 @@ public sealed class LoadEngine(IRequestSender sender, PayloadMix mix, RunStatist
             {
                 var payload = mix.Next(random);
                 recorder?.RecordSent();
-                await SendAndRecordAsync(payload, Stopwatch.GetTimestamp(), recorder, slots: null);
+                var retryAfter = await SendAndRecordAsync(payload, Stopwatch.GetTimestamp(), recorder, slots: null);
+                if (honourRetryAfter && retryAfter is { } pause && pause > TimeSpan.Zero)
+                {
+                    var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), end);
+                    if (left > TimeSpan.Zero)
+                    {
+                        await DelayAsync(pause < left ? pause : left, stop);
+                    }
+                }
             }
         });
         await Task.WhenAll(users);
     }
 
-    private async Task SendAndRecordAsync(Payload payload, long intendedTimestamp, RunStatistics? recorder, SemaphoreSlim? slots)
+    private async Task<TimeSpan?> SendAndRecordAsync(Payload payload, long intendedTimestamp, RunStatistics? recorder, SemaphoreSlim? slots)
     {
         try
         {
@@ -102,11 +111,13 @@ public sealed class LoadEngine(IRequestSender sender, PayloadMix mix, RunStatist
             var done = Stopwatch.GetTimestamp();
             var at = _measuredStart < 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(_measuredStart, done);
             recorder?.RecordCompleted(payload.Kind, payload.Name, payload.IsLegit, result, Stopwatch.GetElapsedTime(intendedTimestamp, done), at);
+            return result.RetryAfter;
         }
         catch (Exception ex)
         {
             // A bug in the runner, not an answer: it stays visible as a lost request.
             LastError = ex;
+            return null;
         }
         finally
         {

@@ -16,6 +16,7 @@ public static class ScenarioCatalog
         ["mixed"] = "legit traffic under a stream of hostile inputs (--hostile-ratio)",
         ["spike"] = "open model: baseline --rate, then --spike-multiplier x for --spike-duration, then recovery; expects 503 + Retry-After, then full service",
         ["soak"] = "a long steady open-model run of the mixed workload, watching memory",
+        ["overload"] = "closed model stepped up (--steps 2 ... 128 clients, --step-duration each): goodput, shed rate and latency per step, with a chart",
     };
 
     public static IReadOnlyList<string> Names => [.. Descriptions.Keys];

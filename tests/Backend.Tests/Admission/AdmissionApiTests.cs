@@ -25,7 +25,7 @@ public sealed class AdmissionApiTests : IClassFixture<AdmissionApiTests.SmallBud
     public async Task Count_ImageThatFitsTheBudget_Returns200WithTheConstructedCount()
     {
         var (bytes, white) = GeneratedImages.Create(GeneratedKind.PngRgb, 1000, 700);
-        using var collector = new MetricCollector<long>(_factory.Services.GetRequiredService<IMeterFactory>(), BackendMetrics.MeterName, "backend.requests");
+        using var collector = new MetricCollector<long>(_factory.Services.GetRequiredService<IMeterFactory>(), BackendMetrics.MeterName, "image_gateway.counting.requests");
         using var client = _factory.CreateClient();
 
         using var response = await client.PostAsync(new Uri("/count-white-pixels", UriKind.Relative), new ByteArrayContent(bytes)).WaitAsync(TestTimeout);
@@ -33,7 +33,7 @@ public sealed class AdmissionApiTests : IClassFixture<AdmissionApiTests.SmallBud
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal(white, json.GetProperty("white_pixel_count").GetInt64());
-        Assert.Contains(collector.GetMeasurementSnapshot(), m => m.Tags["outcome"] as string == "counted" && m.Value == 1);
+        Assert.Contains(collector.GetMeasurementSnapshot(), m => m.Tags["image_gateway.outcome"] as string == "counted" && !m.Tags.ContainsKey("error.type") && m.Value == 1);
     }
 
     [Fact]
@@ -87,9 +87,40 @@ public sealed class AdmissionApiTests : IClassFixture<AdmissionApiTests.SmallBud
     }
 
     [Fact]
-    public async Task Ready_Idle_ReportsContainerLimitHeapLimitAndBudget()
+    public async Task Ready_OnThePublicPort_ReportsTheStatusOnly()
     {
         using var client = _factory.CreateClient();
+
+        using var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative)).WaitAsync(TestTimeout);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("""{"status":"Healthy"}""", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Metrics_OnThePublicPort_Is404()
+    {
+        using var client = _factory.CreateClient();
+
+        using var response = await client.GetAsync(new Uri("/metrics", UriKind.Relative)).WaitAsync(TestTimeout);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Count_OnTheManagementPort_Is404()
+    {
+        using var client = _factory.CreateManagementClient();
+
+        using var response = await client.PostAsync(new Uri("/count-white-pixels", UriKind.Relative), new ByteArrayContent([1, 2, 3])).WaitAsync(TestTimeout);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Ready_OnTheManagementPort_ReportsContainerLimitHeapLimitAndBudget()
+    {
+        using var client = _factory.CreateManagementClient();
 
         using var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative)).WaitAsync(TestTimeout);
 
@@ -102,18 +133,25 @@ public sealed class AdmissionApiTests : IClassFixture<AdmissionApiTests.SmallBud
     }
 
     [Fact]
-    public async Task Metrics_AfterARequest_ArePrometheusTextWithBudgetAndHeapGauges()
+    public async Task Metrics_OnTheManagementPortAfterARequest_ArePrometheusTextWithBudgetHttpAndRuntimeMetrics()
     {
         using var client = _factory.CreateClient();
         using var count = await client.PostAsync(new Uri("/count-white-pixels", UriKind.Relative), new ByteArrayContent(File.ReadAllBytes(CorpusManifest.Get("pngsuite/basn2c08.png").FullPath))).WaitAsync(TestTimeout);
         Assert.Equal(HttpStatusCode.OK, count.StatusCode);
+        using var management = _factory.CreateManagementClient();
 
-        using var response = await client.GetAsync(new Uri("/metrics", UriKind.Relative)).WaitAsync(TestTimeout);
+        using var response = await management.GetAsync(new Uri("/metrics", UriKind.Relative)).WaitAsync(TestTimeout);
         var text = await response.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains($"backend_admission_budget_limit_bytes{{otel_scope_name=\"{BackendMetrics.MeterName}\"}} {Budget}", text, StringComparison.Ordinal);
-        foreach (var name in new[] { "backend_requests_total", "backend_decode_duration_seconds_bucket", "backend_admission_budget_used_bytes", "backend_admission_queue_size_bytes", "backend_gc_heap_size_bytes" })
+        Assert.Contains($"image_gateway_admission_budget_limit_bytes{{otel_scope_name=\"{BackendMetrics.MeterName}\"}} {Budget}", text, StringComparison.Ordinal);
+        foreach (var name in new[]
+        {
+            "image_gateway_counting_requests_total{", "image_gateway_decode_duration_seconds_bucket{", "image_gateway_admission_budget_usage_bytes{",
+            "image_gateway_admission_queue_usage_bytes{", "image_gateway_admission_wait_duration_seconds_bucket{", "image_gateway_decode_active{",
+            "http_server_request_duration_seconds_bucket{", "dotnet_gc_last_collection_heap_size_bytes{",
+            "target_info{service_name=\"image-gateway-backend\",service_namespace=\"image-gateway\",service_version=",
+        })
         {
             Assert.Contains(name, text, StringComparison.Ordinal);
         }
@@ -129,8 +167,16 @@ public sealed class AdmissionApiTests : IClassFixture<AdmissionApiTests.SmallBud
 
     public sealed class SmallBudgetFactory : WebApplicationFactory<Program>
     {
+        /// <summary>The in-memory server has no ports: requests of <see cref="CreateManagementClient"/> say they arrived on this one.</summary>
+        private const int ManagementPort = 19090;
+
+        /// <summary>A client whose requests arrive on the management port.</summary>
+        public HttpClient CreateManagementClient() =>
+            new(Server.CreateHandler(context => context.Connection.LocalPort = ManagementPort)) { BaseAddress = Server.BaseAddress, Timeout = TestTimeout };
+
         protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
         {
+            builder.UseSetting("Management:Port", ManagementPort.ToString(CultureInfo.InvariantCulture));
             builder.UseSetting("Memory:DecodeBudgetBytes", Budget.ToString(CultureInfo.InvariantCulture));
             builder.UseSetting("Admission:QueueTimeout", "00:00:00.200");
             builder.UseSetting("Decoding:Workers", "1");

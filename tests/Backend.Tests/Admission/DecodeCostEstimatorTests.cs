@@ -1,5 +1,6 @@
 using ImageGateway.Backend.Counting;
 using ImageGateway.Common.Imaging;
+using ImageGateway.Common.Imaging.Headers;
 using ImageGateway.TestSupport;
 using Microsoft.Extensions.Options;
 using Xunit.Abstractions;
@@ -39,8 +40,8 @@ public sealed class DecodeCostEstimatorTests(ITestOutputHelper output)
         var before = GC.GetAllocatedBytesForCurrentThread();
         var result = Counter.Count(bytes, facts);
         var measured = GC.GetAllocatedBytesForCurrentThread() - before;
-        var estimate = DecodeCostEstimator.Estimate(facts.Cost);
-        output.WriteLine($"CAL {kind} {width}x{height} {facts.Pixel}: body {bytes.Length} measured {measured} extra/px {(double)(measured - (facts.Cost.Pixels * DecodeCostEstimator.DecodedBytesPerPixel)) / facts.Cost.Pixels:0.00} body/px {(double)bytes.Length / facts.Cost.Pixels:0.00} estimate {estimate}, ratio {(double)estimate / measured:0.00}");
+        var estimate = DecodeCostEstimator.Estimate(facts, bytes.Length);
+        output.WriteLine($"CAL {kind} {width}x{height} {facts.Depth}: body {bytes.Length} measured {measured} extra/px {(double)(measured - (facts.Pixels * DecodeCostEstimator.DecodedBytesPerPixel)) / facts.Pixels:0.00} body/px {(double)bytes.Length / facts.Pixels:0.00} estimate {estimate}, ratio {(double)estimate / measured:0.00}");
 
         Assert.Equal(white, result.WhitePixelCount);
         Assert.True(estimate >= measured, $"estimate {estimate} < measured {measured}");
@@ -59,7 +60,7 @@ public sealed class DecodeCostEstimatorTests(ITestOutputHelper output)
         Counter.Count(bytes, facts);
         var measured = GC.GetAllocatedBytesForCurrentThread() - before;
 
-        Assert.True(DecodeCostEstimator.Estimate(facts.Cost) >= measured, $"estimate {DecodeCostEstimator.Estimate(facts.Cost)} < measured {measured}");
+        Assert.True(DecodeCostEstimator.Estimate(facts, bytes.Length) >= measured, $"estimate {DecodeCostEstimator.Estimate(facts, bytes.Length)} < measured {measured}");
     }
 
     public static TheoryData<string> CorpusImages()

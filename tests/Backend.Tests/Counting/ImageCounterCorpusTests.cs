@@ -1,5 +1,6 @@
 using ImageGateway.Backend.Counting;
 using ImageGateway.Common.Imaging;
+using ImageGateway.Common.Imaging.Headers;
 using ImageGateway.TestSupport;
 using Microsoft.Extensions.Options;
 using SixLabors.ImageSharp;
@@ -50,7 +51,7 @@ public sealed class ImageCounterCorpusTests
         var configuration = SafeImageConfiguration.Create(new SimpleGcMemoryAllocator());
 
         long expected = 0;
-        if (facts.Pixel == DecodePixel.Mask16)
+        if (facts.Depth == SampleDepth.Bits16)
         {
             using var image = Image.Load<Rgba64>(configuration, bytes);
             image.ProcessPixelRows(rows => expected = CountRows(rows, p => p.R == ushort.MaxValue && p.G == ushort.MaxValue && p.B == ushort.MaxValue && p.A == ushort.MaxValue));

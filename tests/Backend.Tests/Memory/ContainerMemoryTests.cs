@@ -23,6 +23,37 @@ public sealed class ContainerMemoryTests : IDisposable
     }
 
     [Fact]
+    public void OomKills_V1OomControl_ReadsTheOomKillLine()
+    {
+        Write("proc/self/cgroup", "4:memory:/backend\n");
+        Write("sys/fs/cgroup/memory/backend/memory.limit_in_bytes", "52428800\n");
+        Write("sys/fs/cgroup/memory/backend/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n");
+
+        Assert.Equal(3, ContainerMemory.Detect(_root).OomKills);
+    }
+
+    [Fact]
+    public void OomKills_V2MemoryEvents_ReadsTheOomKillLine()
+    {
+        Write("proc/self/cgroup", "0::/backend\n");
+        Write("sys/fs/cgroup/cgroup.controllers", "memory\n");
+        Write("sys/fs/cgroup/backend/memory.max", "52428800\n");
+        Write("sys/fs/cgroup/backend/memory.events", "low 0\nhigh 0\nmax 12\noom 2\noom_kill 1\n");
+
+        Assert.Equal(1, ContainerMemory.Detect(_root).OomKills);
+    }
+
+    [Fact]
+    public void OomKills_KernelWithoutTheLine_IsUnknown()
+    {
+        Write("proc/self/cgroup", "4:memory:/backend\n");
+        Write("sys/fs/cgroup/memory/backend/memory.limit_in_bytes", "52428800\n");
+        Write("sys/fs/cgroup/memory/backend/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\n");
+
+        Assert.Null(ContainerMemory.Detect(_root).OomKills);
+    }
+
+    [Fact]
     public void Detect_V1NamespacedGroup_ReadsTheMountItself()
     {
         Write("proc/self/cgroup", "4:memory:/docker/abc\n");

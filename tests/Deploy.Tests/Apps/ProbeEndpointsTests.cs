@@ -31,6 +31,32 @@ public sealed class ProbeEndpointsTests
         }
     }
 
+    [Fact]
+    public async Task GatewayReadinessProbe_WithEveryBackendDown_Answers200_WhileUploadsGetNoHealthyBackend()
+    {
+        // What the orchestrator's readiness probe sees: the manifest's path, on a gateway whose only backend is gone.
+        var path = ManifestProbePaths().Single(p => p.App == "gateway" && p.Path == AppFacts.ReadyPath).Path;
+        await using var gateway = await Stack.StartGatewayAsync(Configuration, [new Uri($"http://127.0.0.1:{FreePort.Get()}")], readyPath: AppFacts.LivePath);
+        using var client = new HttpClient { BaseAddress = gateway.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+
+        // Until YARP's active checks have marked the destination down, an upload may still be tried (502).
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            using var upload = await client.PostAsync("/count-white-pixels", new ByteArrayContent(CraftedImages.Png(8, 8, rows: 8)));
+            if (upload.StatusCode == HttpStatusCode.ServiceUnavailable || DateTime.UtcNow > deadline)
+            {
+                await ProblemAssert.IsProblemAsync(upload, HttpStatusCode.ServiceUnavailable, "urn:image-gateway:problem:no-healthy-backend");
+                break;
+            }
+
+            await Task.Delay(200);
+        }
+
+        using var ready = await client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+    }
+
     [Theory]
     [InlineData("backend")]
     [InlineData("gateway")]
@@ -48,9 +74,13 @@ public sealed class ProbeEndpointsTests
     [Fact]
     public async Task SelfProbe_OnANotReadyApp_ExitsOne()
     {
-        // A gateway whose only backend does not exist turns not ready after its active checks.
-        await using var gateway = await Stack.StartGatewayAsync(Configuration, [new Uri($"http://127.0.0.1:{FreePort.Get()}")], readyPath: AppFacts.LivePath);
+        // A gateway that is stopping reports not ready for its drain delay while it still serves.
+        await using var gateway = await Stack.StartGatewayAsync(Configuration, [new Uri($"http://127.0.0.1:{FreePort.Get()}")],
+            new Dictionary<string, string> { ["Shutdown__DrainDelay"] = "00:00:30" }, readyPath: AppFacts.LivePath);
         var ready = new Uri(gateway.BaseAddress, AppFacts.ReadyPath).ToString();
+        Assert.Equal(0, await RunAsync(Stack.GatewayAssembly(Configuration), AppFacts.SelfProbeFlag, ready));
+
+        gateway.Terminate();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         int exit;
         do

@@ -6,7 +6,10 @@ namespace ImageGateway.Deploy.Tests.Compose;
 
 public sealed class ComposeFileTests
 {
-    private static readonly IReadOnlyDictionary<string, JsonObject> Services = DeployFiles.ComposeServices();
+    private static readonly IReadOnlyDictionary<string, JsonObject> AllServices = DeployFiles.ComposeServices();
+
+    /// <summary>The product's services: those built from the Dockerfile (not the optional Prometheus).</summary>
+    private static readonly IReadOnlyDictionary<string, JsonObject> Services = AllServices.Where(s => s.Value["build"] is not null).ToDictionary();
 
     private static IEnumerable<KeyValuePair<string, JsonObject>> Backends => Services.Where(s => Target(s.Value) == "backend");
 
@@ -101,6 +104,35 @@ public sealed class ComposeFileTests
             Assert.True(grace >= AppFacts.DefaultShutdown,
                 $"{name}: stop_grace_period {grace} is shorter than the apps' drain + in-flight time {AppFacts.DefaultShutdown}");
         }
+    }
+
+    [Fact]
+    public void AppServices_ExposeTheManagementPort_InsideTheNetworksOnly()
+    {
+        foreach (var (name, service) in Services)
+        {
+            Assert.True(service["expose"]?.AsArray().Any(e => (string?)e == AppFacts.ManagementPort.ToString(CultureInfo.InvariantCulture)) == true,
+                $"{name} does not expose its management port {AppFacts.ManagementPort}");
+            Assert.DoesNotContain((service["ports"]?.AsArray() ?? []).Select(p => (string)p!), p => p.EndsWith($":{AppFacts.ManagementPort}", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void Prometheus_IsOptional_OnLoopbackOnly_ScrapesEveryManagementPort_AndLoadsTheAlertRules()
+    {
+        var prometheus = AllServices["prometheus"];
+        Assert.Equal(["observability"], prometheus["profiles"]!.AsArray().Select(p => (string?)p));
+        Assert.All(prometheus["ports"]!.AsArray(), p => Assert.StartsWith("127.0.0.1:", (string)p!, StringComparison.Ordinal));
+        var mounts = prometheus["volumes"]!.AsArray().Select(v => ((string)v!).Split(':')).ToDictionary(v => v[1], v => v[0]);
+        Assert.Equal("./deploy/observability/alerts.yaml", mounts["/etc/prometheus/alerts.yaml"]);
+
+        var config = DeployFiles.ReadYaml(Path.Combine(RepoPaths.Root, mounts["/etc/prometheus/prometheus.yml"])).Single();
+        var jobs = config["scrape_configs"]!.AsArray().ToDictionary(j => (string)j!["job_name"]!,
+            j => j!["static_configs"]!.AsArray().SelectMany(c => c!["targets"]!.AsArray().Select(t => (string)t!)).Order().ToArray());
+        var port = AppFacts.ManagementPort.ToString(CultureInfo.InvariantCulture);
+        Assert.Equal([.. Services.Where(s => s.Value == Gateway).Select(s => $"{s.Key}:{port}")], jobs["gateway"]);
+        Assert.Equal(Backends.Select(b => $"{b.Key}:{port}").Order().ToArray(), jobs["backend"]);
+        Assert.Equal(["/etc/prometheus/alerts.yaml"], config["rule_files"]!.AsArray().Select(r => (string?)r));
     }
 
     /// <summary>The Dockerfile stage a service builds.</summary>

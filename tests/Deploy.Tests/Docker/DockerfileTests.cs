@@ -57,6 +57,56 @@ public sealed partial class DockerfileTests
         Assert.Contains(publish.Body, i => i.Instruction == "RUN" && i.Arguments.Contains($"dotnet publish {app}/", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void BackendImage_TakesTheExecutableAndItsSettingsOnly_NoDebugSymbols()
+    {
+        var copy = Assert.Single(Stage("backend").Body, i => i.Instruction == "COPY").Arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var sources = copy.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray()[..^1];
+
+        // Named files, no folder or wildcard that would bring ImageGateway.Backend.dbg (38 MB) along.
+        Assert.Equal([$"/app/{AppFacts.AssemblyName("backend")}", "/app/appsettings.json"], sources);
+        Assert.True(File.Exists(Path.Combine(RepoPaths.Root, "backend", "appsettings.json")));
+        var publish = Assert.Single(Stage("publish-backend").Body, i => i.Instruction == "RUN" && i.Arguments.Contains("dotnet publish", StringComparison.Ordinal)).Arguments;
+        Assert.Contains("-p:DebugType=none", publish, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void GatewayImage_HasNoPdbFiles()
+    {
+        var publish = Assert.Single(Stage("publish-gateway").Body, i => i.Instruction == "RUN" && i.Arguments.Contains("dotnet publish", StringComparison.Ordinal)).Arguments;
+
+        Assert.Contains("-p:DebugType=none", publish, StringComparison.Ordinal);
+        Assert.Contains("-name '*.pdb' -delete", publish, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BackendPublish_UsesTheSdkAotImage_WithoutInstallingAToolchain()
+    {
+        var (baseImage, body) = Stage("publish-backend");
+
+        Assert.Equal("mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION}-noble-aot", baseImage);
+        Assert.DoesNotContain(body, i => i.Instruction == "RUN" && i.Arguments.Contains("apt-get", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("backend")]
+    [InlineData("gateway")]
+    public void Target_CarriesOciLabels_JsonLogs_AndExposesTheManagementPort(string app)
+    {
+        var stage = Stage(app);
+        var runtime = Stage(stage.Base);
+        var labels = string.Join(' ', stage.Body.Concat(runtime.Body).Where(i => i.Instruction == "LABEL").Select(i => i.Arguments));
+
+        foreach (var key in new[] { "title", "description", "version", "revision", "created", "source", "vendor", "base.name" })
+        {
+            Assert.Contains($"org.opencontainers.image.{key}=", labels, StringComparison.Ordinal);
+        }
+
+        Assert.Contains($"org.opencontainers.image.title=\"image-gateway-{app}\"", labels, StringComparison.Ordinal);
+        Assert.Contains(runtime.Body, i => i.Instruction == "ENV" && i.Arguments.Contains("Logging__Console__FormatterName=json", StringComparison.Ordinal));
+        Assert.Contains(runtime.Body, i => i.Instruction == "EXPOSE" && i.Arguments == AppFacts.ManagementPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     private static string CopyFromStage((string Base, List<(string Instruction, string Arguments)> Body) stage) =>
         CopyFrom().Match(Assert.Single(stage.Body, i => i.Instruction == "COPY").Arguments).Groups[1].Value;
 

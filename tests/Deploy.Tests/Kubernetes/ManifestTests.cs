@@ -59,8 +59,7 @@ public sealed class ManifestTests
     public void Workload_Listens8080_AndProbesLiveAndReadyEndpoints(string app)
     {
         var container = Workload(app).Container();
-        var port = Assert.Single(container["ports"]!.AsArray())!;
-        Assert.Equal(AppFacts.ContainerPort.ToString(CultureInfo.InvariantCulture), (string?)port["containerPort"]);
+        var port = Assert.Single(container["ports"]!.AsArray(), p => (string?)p!["containerPort"] == AppFacts.ContainerPort.ToString(CultureInfo.InvariantCulture))!;
         var portName = (string)port["name"]!;
 
         foreach (var (probe, path) in new[] { ("startupProbe", AppFacts.LivePath), ("livenessProbe", AppFacts.LivePath), ("readinessProbe", AppFacts.ReadyPath) })
@@ -99,12 +98,11 @@ public sealed class ManifestTests
     }
 
     [Fact]
-    public void Gateway_ListsEveryBackendPodTheAutoscalerMayCreate()
+    public void Gateway_FindsTheBackendPodsThroughTheHeadlessServicesDns()
     {
         var hpa = Objects.Single("HorizontalPodAutoscaler", "backend");
         Assert.Equal("StatefulSet", (string?)hpa["spec"]!["scaleTargetRef"]!["kind"]);
         Assert.Equal("backend", (string?)hpa["spec"]!["scaleTargetRef"]!["name"]);
-        var maxReplicas = int.Parse((string)hpa["spec"]!["maxReplicas"]!, CultureInfo.InvariantCulture);
         Assert.True(int.Parse((string)hpa["spec"]!["minReplicas"]!, CultureInfo.InvariantCulture) >= 2);
 
         var headless = (string)Backend["spec"]!["serviceName"]!;
@@ -112,30 +110,118 @@ public sealed class ManifestTests
         Assert.Equal("None", (string?)service["spec"]!["clusterIP"]);
         Assert.Equal("true", (string?)service["spec"]!["publishNotReadyAddresses"]);
 
-        var destinations = Gateway.Container().Env()
-            .Where(e => e.Key.StartsWith("ReverseProxy__Clusters__backends__Destinations__", StringComparison.Ordinal))
-            .Select(e => e.Value)
-            .Order();
-        var expected = Enumerable.Range(0, maxReplicas)
-            .Select(i => $"http://backend-{i}.{headless}:{AppFacts.ContainerPort}")
-            .Order();
-        Assert.Equal(expected, destinations);
+        // One destination, the headless Service (resolved to every pod), and DNS discovery on, refreshed within seconds.
+        var env = Gateway.Container().Env();
+        var destination = Assert.Single(env, e => e.Key.StartsWith("ReverseProxy__Clusters__backends__Destinations__", StringComparison.Ordinal));
+        var address = new Uri(destination.Value!);
+        var host = address.Host;
+        Assert.True(host == headless || host.StartsWith(headless + ".", StringComparison.Ordinal), $"{host} is not the headless Service {headless}");
+        Assert.Equal(AppFacts.ContainerPort, address.Port);
+        var refresh = TimeSpan.Parse(env["Discovery__DnsRefreshPeriod"]!, CultureInfo.InvariantCulture);
+        Assert.InRange(refresh, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
     }
 
     [Fact]
-    public void Backends_AcceptConnectionsOnlyFromGatewayPods()
+    public void Backends_AcceptThePublicPortOnlyFromGatewayPods_AndTheManagementPortOnlyFromPrometheus()
     {
         var policy = Objects.Single(o => (string?)o["kind"] == "NetworkPolicy"
             && Labels(o["spec"]!["podSelector"]!["matchLabels"]).IsSubsetOf(PodLabels(Backend)));
         Assert.Equal(["Ingress"], policy["spec"]!["policyTypes"]!.AsArray().Select(t => (string?)t));
-        var rule = Assert.Single(policy["spec"]!["ingress"]!.AsArray())!;
-        var from = Assert.Single(rule["from"]!.AsArray())!;
-        Assert.Null(from["namespaceSelector"]);
-        Assert.Null(from["ipBlock"]);
-        var allowed = Labels(from["podSelector"]!["matchLabels"]);
+        var rules = policy["spec"]!["ingress"]!.AsArray().ToDictionary(r => (string)Assert.Single(r!["ports"]!.AsArray())!["port"]!, r => r!);
+        Assert.Equal([AppFacts.ContainerPort.ToString(CultureInfo.InvariantCulture), AppFacts.ManagementPort.ToString(CultureInfo.InvariantCulture)], rules.Keys.Order());
+
+        var fromGateway = Assert.Single(rules[AppFacts.ContainerPort.ToString(CultureInfo.InvariantCulture)]["from"]!.AsArray())!;
+        Assert.Null(fromGateway["namespaceSelector"]);
+        Assert.Null(fromGateway["ipBlock"]);
+        var allowed = Labels(fromGateway["podSelector"]!["matchLabels"]);
         Assert.True(allowed.IsSubsetOf(PodLabels(Gateway)), "the allowed pods must be the gateway's");
         Assert.False(allowed.IsSubsetOf(PodLabels(Backend)), "backends must not be allowed to reach each other");
-        Assert.Equal(AppFacts.ContainerPort.ToString(CultureInfo.InvariantCulture), (string?)Assert.Single(rule["ports"]!.AsArray())!["port"]);
+
+        // The scraper: Prometheus's pods in the monitoring namespace, both selectors in one term (AND), no address range.
+        var scraper = Assert.Single(rules[AppFacts.ManagementPort.ToString(CultureInfo.InvariantCulture)]["from"]!.AsArray())!;
+        Assert.Null(scraper["ipBlock"]);
+        Assert.Equal(["kubernetes.io/metadata.name=monitoring"], Labels(scraper["namespaceSelector"]!["matchLabels"]));
+        Assert.Equal(["app.kubernetes.io/name=prometheus"], Labels(scraper["podSelector"]!["matchLabels"]));
+    }
+
+    [Theory]
+    [MemberData(nameof(Workloads))]
+    public void Workload_ServesTheManagementPort_AndItsServiceNamesIt(string app)
+    {
+        var port = Assert.Single(Workload(app).Container()["ports"]!.AsArray(), p => (string?)p!["name"] == "management")!;
+        Assert.Equal(AppFacts.ManagementPort.ToString(CultureInfo.InvariantCulture), (string?)port["containerPort"]);
+
+        var service = Objects.Single("Service", app);
+        var servicePort = Assert.Single(service["spec"]!["ports"]!.AsArray(), p => (string?)p!["name"] == "management")!;
+        Assert.Equal("management", (string?)servicePort["targetPort"]);
+    }
+
+    [Fact]
+    public void ServiceMonitor_ScrapesMetricsOnTheManagementPortOfBothServices()
+    {
+        var monitoring = Path.Combine(DeployFiles.KubernetesFolder, "monitoring");
+        var kustomization = DeployFiles.ReadYaml(Path.Combine(monitoring, "kustomization.yaml")).Single();
+        Assert.Equal(["../", "servicemonitor.yaml"], kustomization["resources"]!.AsArray().Select(r => (string?)r));
+        var monitor = DeployFiles.ReadYaml(Path.Combine(monitoring, "servicemonitor.yaml")).Single();
+        Assert.Equal("ServiceMonitor", (string?)monitor["kind"]);
+
+        var endpoint = Assert.Single(monitor["spec"]!["endpoints"]!.AsArray())!;
+        Assert.Equal("management", (string?)endpoint["port"]);
+        Assert.Equal(AppFacts.MetricsPath, (string?)endpoint["path"]);
+
+        // Its selector picks exactly the two Services (job="gateway" and job="backend", after their names).
+        var selected = Objects.Where(o => (string?)o["kind"] == "Service" && Matches(monitor["spec"]!["selector"]!, o["metadata"]!["labels"]!))
+            .Select(o => (string)o["metadata"]!["name"]!).Order();
+        Assert.Equal(["backend", "gateway"], selected);
+    }
+
+    [Fact]
+    public void Objects_CarryTheRecommendedLabels_OnThemAndOnTheirPods()
+    {
+        string[] keys = ["name", "instance", "version", "component", "part-of", "managed-by"];
+        var labelled = Objects.Where(o => (string?)o["kind"] != "Namespace")
+            .SelectMany(o => new[] { ($"{o["kind"]}/{o["metadata"]!["name"]}", o["metadata"]!["labels"]) }
+                .Concat(o["spec"]?["template"]?["metadata"]?["labels"] is { } pod ? [($"{o["kind"]}/{o["metadata"]!["name"]} pods", pod)] : []))
+            .ToList();
+        foreach (var (what, labels) in labelled)
+        {
+            foreach (var key in keys)
+            {
+                Assert.True(labels?[$"app.kubernetes.io/{key}"] is not null, $"{what} has no app.kubernetes.io/{key}");
+            }
+
+            Assert.Equal("image-gateway", (string?)labels!["app.kubernetes.io/part-of"]);
+        }
+
+        // One release: instance, version and managed-by agree everywhere.
+        foreach (var key in new[] { "instance", "version", "managed-by" })
+        {
+            Assert.Single(labelled.Select(l => (string?)l.Item2![$"app.kubernetes.io/{key}"]).Distinct());
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Workloads))]
+    public void Workload_SpreadsItsPodsOverNodesAndZones(string app)
+    {
+        var constraints = Workload(app).PodSpec()["topologySpreadConstraints"]!.AsArray();
+
+        foreach (var key in new[] { "kubernetes.io/hostname", "topology.kubernetes.io/zone" })
+        {
+            var constraint = Assert.Single(constraints, c => (string?)c!["topologyKey"] == key)!;
+            Assert.Equal("1", (string?)constraint["maxSkew"]);
+            Assert.True(Labels(constraint["labelSelector"]!["matchLabels"]).IsSubsetOf(PodLabels(Workload(app))));
+        }
+    }
+
+    [Fact]
+    public void Backend_IsGuaranteedQoS_RequestsEqualLimits()
+    {
+        var resources = Backend.Container()["resources"]!;
+        foreach (var resource in new[] { "cpu", "memory" })
+        {
+            Assert.Equal((string?)resources["limits"]![resource], (string?)resources["requests"]![resource]);
+        }
     }
 
     [Fact]
@@ -155,6 +241,16 @@ public sealed class ManifestTests
         var workloadSelector = Labels(Backend["spec"]!["selector"]!["matchLabels"]);
         Assert.True(workloadSelector.IsSubsetOf(PodLabels(Backend)));
         Assert.Equal("1", (string?)Objects.Single("PodDisruptionBudget", "backend")["spec"]!["minAvailable"]);
+    }
+
+    /// <summary>Whether a label selector (matchLabels and matchExpressions with In) selects <paramref name="labels"/>.</summary>
+    private static bool Matches(JsonNode selector, JsonNode labels)
+    {
+        var have = labels.AsObject().ToDictionary(l => l.Key, l => (string?)l.Value);
+        var matchLabels = selector["matchLabels"]?.AsObject().All(l => have.GetValueOrDefault(l.Key) == (string?)l.Value) ?? true;
+        var expressions = (selector["matchExpressions"]?.AsArray() ?? []).All(e =>
+            (string?)e!["operator"] == "In" && e["values"]!.AsArray().Select(v => (string?)v).Contains(have.GetValueOrDefault((string)e["key"]!)));
+        return matchLabels && expressions;
     }
 
     private static HashSet<string> PodLabels(JsonObject workload) => Labels(workload["spec"]!["template"]!["metadata"]!["labels"]);

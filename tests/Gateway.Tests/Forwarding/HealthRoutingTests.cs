@@ -18,7 +18,7 @@ public sealed class HealthRoutingTests
         await using var second = await RecordingBackend.StartAsync();
         await using var gateway = GatewayFactory.Start([first.BaseAddress, second.BaseAddress], new Dictionary<string, string?>
         {
-            ["Throttling:ClientShare"] = "0",
+            ["Dispatch:ClientShare"] = "0",
         });
         using var client = gateway.CreateLoopbackClient();
         var png = CraftedImages.Png(8, 8, rows: 8);

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
+using ImageGateway.Common.LoadReports;
+using ImageGateway.Common.Problems;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -26,6 +28,7 @@ public sealed class RecordingBackend : IAsyncDisposable
     private volatile TaskCompletionSource? _hold;
     private int _inFlight;
     private int _started;
+    private int _refusedOverloaded;
 
     private RecordingBackend(WebApplication app) => _app = app;
 
@@ -39,8 +42,20 @@ public sealed class RecordingBackend : IAsyncDisposable
 
     public int InFlight => Volatile.Read(ref _inFlight);
 
+    /// <summary>Uploads answered 503 <c>overloaded</c> while <see cref="Overloaded"/> was set.</summary>
+    public int RefusedOverloaded => Volatile.Read(ref _refusedOverloaded);
+
     /// <summary>What <c>/health/ready</c> answers: 200 while true, 503 (full) while false.</summary>
     public bool Ready { get; set; } = true;
+
+    /// <summary>
+    /// The decode budget this backend reports in its ORCA load report on every answer (reserved and
+    /// queued: 0). Default 1 GiB, more than any test fills; null sends no report.
+    /// </summary>
+    public long? ReportedBudgetBytes { get; set; } = 1L << 30;
+
+    /// <summary>While true, uploads are answered 503 <c>overloaded</c> (a backend that filled up), after their body was read.</summary>
+    public bool Overloaded { get; set; }
 
     public static async Task<RecordingBackend> StartAsync()
     {
@@ -49,6 +64,15 @@ public sealed class RecordingBackend : IAsyncDisposable
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var backend = new RecordingBackend(app);
+        app.Use((context, next) =>
+        {
+            if (backend.ReportedBudgetBytes is { } budget)
+            {
+                context.Response.Headers[LoadReport.HeaderName] = new LoadReport(budget, 0, 0).Format();
+            }
+
+            return next(context);
+        });
         app.MapGet("/health/ready", () => backend.Ready ? Results.Ok() : Results.StatusCode(StatusCodes.Status503ServiceUnavailable));
         app.MapGet("/health/live", () => Results.Ok());
         app.MapPost("/count-white-pixels", (Delegate)backend.HandleAsync);
@@ -109,6 +133,13 @@ public sealed class RecordingBackend : IAsyncDisposable
             if (_hold is { } hold)
             {
                 await hold.Task.WaitAsync(context.RequestAborted);
+            }
+
+            if (Overloaded)
+            {
+                Interlocked.Increment(ref _refusedOverloaded);
+                context.Response.Headers.RetryAfter = "1";
+                return Results.Problem(ProblemTypes.Overloaded.Create("The fake backend is full."));
             }
 
             _received.Enqueue(new ReceivedRequest(

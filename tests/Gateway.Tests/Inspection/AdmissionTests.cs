@@ -208,7 +208,7 @@ public sealed class StreamingBodyLimitTests
             ["Inspection:MaxBodyBytes"] = (256 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Inspection:PeekBytes"] = (64 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
-        var body = CraftedImages.Png(64, 64, rows: 1, withEnd: false).Concat(new byte[1024 * 1024]).ToArray();
+        var body = CraftedPng.PaddedHeader(64, 64, 1024 * 1024).Concat(new byte[1024 * 1024]).ToArray();
         var content = new StreamContent(new ChunkedOnly(body));
         content.Headers.ContentType = new MediaTypeHeaderValue("image/png");
 

@@ -1,5 +1,5 @@
 using ImageGateway.Common.Imaging;
-using ImageGateway.Gateway.Inspection;
+using ImageGateway.Common.Imaging.Headers;
 using ImageGateway.TestSupport;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Memory;
@@ -7,9 +7,9 @@ using SixLabors.ImageSharp.Memory;
 namespace ImageGateway.Gateway.Tests.Inspection;
 
 /// <summary>
-/// Why the gateway reads headers with <see cref="ImageHeaderReader"/> instead of ImageSharp 2.1.13's
-/// <c>Image.Identify</c> over the peeked prefix: the facts below, pinned so a change of library
-/// version that alters them is noticed.
+/// Why the gateway and the backend read headers with the header model (<see cref="ImageHeaders"/>)
+/// instead of ImageSharp 2.1.13's <c>Image.Identify</c>: the facts below, pinned so a change of
+/// library version that alters them is noticed.
 /// </summary>
 public sealed class IdentifyOnPrefixEvidenceTests
 {
@@ -29,20 +29,23 @@ public sealed class IdentifyOnPrefixEvidenceTests
         // tells the two cases apart without throwing.
         Assert.IsType<InvalidImageContentException>(truncated);
         Assert.IsType<NullReferenceException>(broken);
-        Assert.True(ImageHeaderReader.Read("jpeg", prefix).IsNeedMoreData);
-        Assert.NotNull(ImageHeaderReader.Read("jpeg", corrupt).Invalid);
+        Assert.Equal(HeaderOutcome.NeedMoreData, ImageHeaders.Read(prefix, complete: false, bodyLength: null, UploadLimits.Default).Outcome);
+        Assert.Equal(HeaderOutcome.Refused, ImageHeaders.Read(corrupt, complete: true, corrupt.Length, UploadLimits.Default).Outcome);
     }
 
     [Fact]
-    public void Identify_GifWithHugeFirstFrame_ReportsOnlyTheSmallScreen()
+    public void Identify_GifWhoseFirstFrameLiesOutsideItsScreen_ReportsTheScreen_WhichTheHeaderModelRefuses()
     {
         var bomb = File.ReadAllBytes(CorpusManifest.Get("pillow/decompression_bomb.gif").FullPath);
 
         var info = Identify(bomb);
 
-        // The decoder allocates the 65535x1321 first frame (manifest note); Identify shows 32x32.
+        // Manifest note: a 65535x1321 first frame at +0+65280 on a 32x32 screen. ImageSharp decodes
+        // the screen (and draws nothing of the frame); Pillow grows the image to hold the frame.
         Assert.Equal((32, 32), (info.Width, info.Height));
-        Assert.Equal(65535, ImageHeaderReader.Read("gif", bomb).Header!.FirstFrameWidth);
+        var read = ImageHeaders.Read(bomb, complete: true, bomb.Length, UploadLimits.Default);
+        Assert.Equal(HeaderOutcome.Refused, read.Outcome);
+        Assert.Contains("logical screen", read.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -51,7 +54,7 @@ public sealed class IdentifyOnPrefixEvidenceTests
         var prefix = File.ReadAllBytes(CorpusManifest.Get("bmpsuite/g/pal8.bmp").FullPath)[..1024];
 
         Assert.IsType<InvalidImageContentException>(Record.Exception(() => Identify(prefix)));
-        Assert.Equal(127, ImageHeaderReader.Read("bmp", prefix).Header!.Width);
+        Assert.Equal(127, ImageHeaders.Read(prefix, complete: false, bodyLength: null, UploadLimits.Default).Facts!.Width);
     }
 
     private static IImageInfo Identify(byte[] bytes)

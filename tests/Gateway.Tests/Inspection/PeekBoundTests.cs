@@ -21,8 +21,8 @@ public sealed class PeekBoundTests
         await using var stack = await GatewayWithBackend.StartAsync();
         var peekWindow = stack.Gateway.Services.GetRequiredService<IOptions<InspectionOptions>>().Value.PeekBytes;
         using var peeked = new MetricCollector<long>(stack.Gateway.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
-            GatewayMetrics.MeterName, "gateway.uploads.peek_bytes");
-        var body = new CountingStream(CraftedImages.Png(20_000, 20_000, rows: 1, withEnd: false), OneGiB);
+            GatewayMetrics.MeterName, "image_gateway.inspection.peek.size");
+        var body = new CountingStream(CraftedPng.PaddedHeader(20_000, 20_000, OneGiB), OneGiB);
 
         // By hand over a socket: HttpClient reports the broken upload rather than the early answer.
         // The body streams chunked (no length), as from a client that never says how much is coming.

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Net;
+using System.Text.RegularExpressions;
 using ImageGateway.Gateway.Observability;
 using ImageGateway.Gateway.Tests.Infrastructure;
 using ImageGateway.TestSupport;
@@ -16,38 +17,56 @@ public sealed class MetricsTests : IAsyncLifetime
     public async Task DisposeAsync() => await _stack.DisposeAsync();
 
     [Fact]
-    public async Task Upload_Decisions_AreCountedByDecisionReasonAndFormat()
+    public async Task Upload_Decisions_AreCountedByDecisionErrorTypeAndFormat()
     {
-        using var uploads = new MetricCollector<long>(_stack.Gateway.Services.GetRequiredService<IMeterFactory>(), GatewayMetrics.MeterName, "gateway.uploads");
+        using var decisions = new MetricCollector<long>(_stack.Gateway.Services.GetRequiredService<IMeterFactory>(), GatewayMetrics.MeterName, "image_gateway.inspection.decisions");
 
         (await _stack.PostAsync(CraftedImages.Png(20_000, 20_000))).Dispose();
         (await _stack.PostAsync(CraftedImages.Png(8, 8, rows: 8))).Dispose();
         (await _stack.PostAsync([])).Dispose();
 
-        var measurements = uploads.GetMeasurementSnapshot();
+        var measurements = decisions.GetMeasurementSnapshot();
         Assert.Equal(3, measurements.Count);
-        Assert.Contains(measurements, m => Equals(m.Tags["decision"], "rejected") && Equals(m.Tags["reason"], "image-too-large"));
-        Assert.Contains(measurements, m => Equals(m.Tags["decision"], "accepted") && Equals(m.Tags["reason"], "ok") && Equals(m.Tags["format"], "png"));
-        Assert.Contains(measurements, m => Equals(m.Tags["decision"], "rejected") && Equals(m.Tags["reason"], "empty-body"));
+        Assert.Contains(measurements, m => Equals(m.Tags["image_gateway.decision"], "rejected") && Equals(m.Tags["error.type"], "image-too-large"));
+        Assert.Contains(measurements, m => Equals(m.Tags["image_gateway.decision"], "accepted") && !m.Tags.ContainsKey("error.type") && Equals(m.Tags["image.format"], "png"));
+        Assert.Contains(measurements, m => Equals(m.Tags["image_gateway.decision"], "rejected") && Equals(m.Tags["error.type"], "empty-body"));
     }
 
     [Fact]
-    public async Task GetMetrics_AfterUploads_ServesPrometheusTextWithGatewayRateLimitingAndForwardingMeters()
+    public async Task GetMetrics_OnTheManagementPortAfterUploads_ServesPrometheusTextWithGatewayDispatchForwardingAndRuntimeMeters()
     {
         (await _stack.PostAsync(CraftedImages.Png(8, 8, rows: 8))).Dispose();
         (await _stack.PostAsync(CraftedImages.Png(20_000, 20_000))).Dispose();
 
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        using var response = await _stack.Client.GetAsync("/metrics", cts.Token);
+        using var management = _stack.Gateway.CreateManagementClient();
+        using var response = await management.GetAsync("/metrics", cts.Token);
         var text = await response.Content.ReadAsStringAsync(cts.Token);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
-        Assert.Contains("gateway_uploads_total{", text, StringComparison.Ordinal);
-        Assert.Contains("reason=\"image-too-large\"", text, StringComparison.Ordinal);
-        Assert.Contains("gateway_uploads_peek_bytes", text, StringComparison.Ordinal);
-        Assert.Contains("gateway_throttle_permits_available", text, StringComparison.Ordinal);
-        Assert.Contains("aspnetcore_rate_limiting_", text, StringComparison.Ordinal);
+        Assert.Contains("image_gateway_inspection_decisions_total{", text, StringComparison.Ordinal);
+        Assert.Contains("error_type=\"image-too-large\"", text, StringComparison.Ordinal);
+        Assert.Contains("image_gateway_dispatch_capacity_limit_bytes", text, StringComparison.Ordinal);
+        Assert.Contains("image_gateway_buffering_pool_limit_bytes", text, StringComparison.Ordinal);
+        Assert.Contains("image_gateway_forwarding_destination_available{otel_scope_name=\"ImageGateway.Gateway\",image_gateway_destination=\"backend1\"} 1", text, StringComparison.Ordinal);
         Assert.Contains("http_client_request_duration", text, StringComparison.Ordinal);
+        Assert.Contains("dotnet_gc_last_collection_heap_size_bytes{", text, StringComparison.Ordinal);
+        Assert.Contains("target_info{service_name=\"image-gateway-gateway\",service_namespace=\"image-gateway\",service_version=", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PeekSize_AnUploadPeekedPast10000Bytes_FallsInAFiniteBucket()
+    {
+        // A JPEG whose frame header sits behind 60 KB of APP data: the peek reads ~60 KB before deciding.
+        (await _stack.PostAsync(CraftedImages.JpegHeader(64, 64, appBytes: 60_000))).Dispose();
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var management = _stack.Gateway.CreateManagementClient();
+        var text = await management.GetStringAsync("/metrics", cts.Token);
+
+        // The 65536 bucket holds it; with the SDK's default boundaries (largest 10000) it was +Inf only.
+        Assert.Matches(new Regex("""image_gateway_inspection_peek_size_bytes_bucket\{[^}]*le="65536"\} 1\n"""), text);
+        Assert.Matches(new Regex("""image_gateway_inspection_peek_size_bytes_bucket\{[^}]*le="16384"\} 0\n"""), text);
     }
 }

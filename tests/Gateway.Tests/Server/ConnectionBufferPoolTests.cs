@@ -59,9 +59,7 @@ public sealed class ConnectionBufferPoolTests
         // A budget of two blocks: a 5 MB upload crosses it on every read while the pipe holds more.
         await using var stack = await GatewayWithBackend.StartAsync(new Dictionary<string, string?> { ["ConnectionBuffers:BudgetBytes"] = (2 * Block).ToString(System.Globalization.CultureInfo.InvariantCulture) });
         var factory = Assert.IsType<ConnectionBufferPoolFactory>(stack.Gateway.Services.GetRequiredService<IMemoryPoolFactory<byte>>());
-        var body = new byte[5_000_000];
-        new Random(5).NextBytes(body);
-        CraftedImages.Png(64, 64, rows: 1, withEnd: false).CopyTo(body, 0);
+        var body = CraftedPng.PaddedTo(64, 64, 5_000_000, seed: 5);
 
         using (var client = stack.Gateway.CreateLoopbackClient())
         using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30)))

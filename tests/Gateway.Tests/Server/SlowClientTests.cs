@@ -1,11 +1,12 @@
 using System.Globalization;
 using ImageGateway.Gateway.Tests.Infrastructure;
-using ImageGateway.Gateway.Throttling;
+using ImageGateway.Gateway.Dispatch;
 using ImageGateway.TestSupport;
+using Yarp.ReverseProxy;
 
 namespace ImageGateway.Gateway.Tests.Server;
 
-/// <summary>Slowloris clients are cut by Kestrel's limits and give their decode-budget permits back.</summary>
+/// <summary>Slowloris clients are cut by Kestrel's limits and give their capacity back (streamed uploads: buffering off here).</summary>
 public sealed class SlowClientTests : IAsyncLifetime
 {
     private GatewayWithBackend _stack = null!;
@@ -15,6 +16,7 @@ public sealed class SlowClientTests : IAsyncLifetime
         ["SlowClients:RequestHeadersTimeout"] = "00:00:01",
         ["SlowClients:MinRequestBodyBytesPerSecond"] = "1000",
         ["SlowClients:MinRequestBodyGracePeriod"] = "00:00:02",
+        ["Buffering:MaxBodyBytes"] = "0",
     });
 
     public async Task DisposeAsync() => await _stack.DisposeAsync();
@@ -33,9 +35,12 @@ public sealed class SlowClientTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Upload_TricklingItsBodyBelowTheMinimumRate_IsCutAndReturnsItsPermits()
+    public async Task Upload_TricklingItsBodyBelowTheMinimumRate_IsCutAndGivesItsCapacityBack()
     {
-        var budget = _stack.Gateway.Services.GetRequiredService<DecodeBudget>();
+        var scheduler = _stack.Gateway.Services.GetRequiredService<DispatchScheduler>();
+        Assert.True(_stack.Gateway.Services.GetRequiredService<IProxyStateLookup>().TryGetCluster("backends", out var cluster));
+        (long Capacity, long Free) Capacity() { var (capacity, free, _) = scheduler.Capacity(cluster.DestinationsState.AvailableDestinations); return (capacity, free); }
+        (await _stack.PostAsync(CraftedImages.Png(8, 8, rows: 8))).Dispose(); // its answer carries the backend's first load report
         var header = CraftedImages.Png(100, 100, rows: 1, withEnd: false);
         using var socket = await RawHttp.ConnectAsync(_stack.Gateway.BaseAddress);
         await RawHttp.SendAsync(socket,
@@ -44,7 +49,7 @@ public sealed class SlowClientTests : IAsyncLifetime
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await socket.SendAsync(header, System.Net.Sockets.SocketFlags.None, cts.Token);
         await _stack.Backend.WaitForInFlightAsync(1, TimeSpan.FromSeconds(10));
-        Assert.True(budget.Statistics.CurrentAvailablePermits < budget.TotalPermits, "the admitted upload holds permits");
+        Assert.True(Capacity().Free < Capacity().Capacity, "the dispatched upload holds capacity");
 
         // One byte every 100 ms is 10 B/s, far below the 1000 B/s minimum.
         var trickle = Task.Run(async () =>
@@ -65,13 +70,13 @@ public sealed class SlowClientTests : IAsyncLifetime
 
         await RawHttp.ReadToCloseAsync(socket, TimeSpan.FromSeconds(15));
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (budget.Statistics.CurrentAvailablePermits < budget.TotalPermits && DateTime.UtcNow < deadline)
+        while (Capacity().Free < Capacity().Capacity && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
         }
 
-        Assert.Equal(budget.TotalPermits, budget.Statistics.CurrentAvailablePermits);
-        Assert.Empty(_stack.Backend.Received);
+        Assert.Equal(Capacity().Capacity, Capacity().Free);
+        Assert.DoesNotContain(_stack.Backend.Received, r => r.ContentLength == header.Length + 100_000);
         await cts.CancelAsync();
         await trickle.WaitAsync(TimeSpan.FromSeconds(5));
     }

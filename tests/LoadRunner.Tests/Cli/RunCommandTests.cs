@@ -18,14 +18,33 @@ public sealed class RunCommandTests
         Assert.Equal(0.2, options.Scenario.HostileRatio);
         Assert.Equal(0.01, options.Thresholds.MaxErrorRate);
         Assert.Null(options.Thresholds.MaxRecoveryRejectRate);
-        Assert.Equal(["http://127.0.0.1:8080/metrics"], options.MetricsUrls);
+        Assert.Empty(options.MetricsUrls); // the target's public port serves no /metrics
+    }
+
+    [Fact]
+    public void Parse_StackEnvWithManagementUrls_SamplesTheGatewayAndBackendsOnTheirManagementPorts()
+    {
+        var stack = Path.GetTempFileName();
+        File.WriteAllLines(stack, ["GATEWAY_URL=http://127.0.0.1:9000", "GATEWAY_MANAGEMENT_URL=http://127.0.0.1:9100",
+            "BACKEND_1_URL=http://127.0.0.1:9001", "BACKEND_1_MANAGEMENT_URL=http://127.0.0.1:9201", "BACKEND_1_CGROUP=/cg/b1"]);
+        try
+        {
+            var options = Build("--scenario", "legit", "--stack-env", stack);
+
+            Assert.Equal(["http://127.0.0.1:9100/metrics", "http://127.0.0.1:9201/metrics"], options.MetricsUrls);
+        }
+        finally
+        {
+            File.Delete(stack);
+        }
     }
 
     [Fact]
     public void Parse_EveryOption_IsApplied()
     {
         var stack = Path.GetTempFileName();
-        File.WriteAllLines(stack, ["GATEWAY_URL=http://127.0.0.1:9000", "BACKEND_1_URL=http://127.0.0.1:9001", "BACKEND_1_CGROUP=/cg/b1", "BACKEND_2_URL=http://127.0.0.1:9002", "BACKEND_2_CGROUP="]);
+        File.WriteAllLines(stack, ["GATEWAY_URL=http://127.0.0.1:9000", "GATEWAY_MANAGEMENT_URL=http://127.0.0.1:9100", "BACKEND_1_URL=http://127.0.0.1:9001",
+            "BACKEND_1_MANAGEMENT_URL=http://127.0.0.1:9201", "BACKEND_1_CGROUP=/cg/b1", "BACKEND_2_URL=http://127.0.0.1:9002", "BACKEND_2_MANAGEMENT_URL=http://127.0.0.1:9202", "BACKEND_2_CGROUP="]);
         try
         {
             var options = Build(
@@ -43,7 +62,7 @@ public sealed class RunCommandTests
             Assert.Equal(TimeSpan.FromSeconds(20), options.Scenario.SpikeDuration);
             Assert.Equal(TimeSpan.FromMilliseconds(1500), options.Timeout);
             Assert.Equal(64, options.MaxInFlight);
-            Assert.Equal(["http://127.0.0.1:9101/metrics", "http://127.0.0.1:9001/metrics", "http://127.0.0.1:9002/metrics"], options.MetricsUrls);
+            Assert.Equal(["http://127.0.0.1:9101/metrics", "http://127.0.0.1:9201/metrics", "http://127.0.0.1:9202/metrics"], options.MetricsUrls);
             Assert.Equal(["/cg/x", "/cg/b1"], options.Cgroups);
             Assert.Equal(0.05, options.Thresholds.MaxErrorRate);
             Assert.Equal(TimeSpan.FromMilliseconds(750), options.Thresholds.MaxP99);

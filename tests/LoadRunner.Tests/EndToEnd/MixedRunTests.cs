@@ -70,7 +70,8 @@ public sealed class MixedRunTests(ITestOutputHelper output)
             [
                 "--target", gateway.BaseAddress.ToString(), "--scenario", "mixed", "--duration", "4s", "--warmup", "1s", "--vus", "2",
                 "--corpus", RepoPaths.Corpus, "--report", report, "--no-live",
-                .. backends.SelectMany(b => new[] { "--backend-metrics", new Uri(b.BaseAddress, "/metrics").ToString() }),
+                "--gateway-metrics", new Uri(gateway.ManagementAddress, "/metrics").ToString(),
+                .. backends.SelectMany(b => new[] { "--backend-metrics", new Uri(b.ManagementAddress, "/metrics").ToString() }),
                 .. cgroups.SelectMany(c => new[] { "--backend-cgroup", c.Path }),
                 .. cgroups.Count > 0 ? ["--no-oom"] : Array.Empty<string>(),
             ];

@@ -42,6 +42,26 @@ public sealed class LoadEngineTests
         Assert.True(snapshot.Latency.Mean >= 80, $"mean {snapshot.Latency.Mean} ms");
     }
 
+    [Theory]
+    [InlineData(true, 1, 2)]
+    [InlineData(false, 20, int.MaxValue)]
+    public async Task Closed_ShedWithRetryAfter_AUserWaitsItOnlyWhenHonouring(bool honour, int atLeast, int atMost)
+    {
+        // Every answer is a 503 with Retry-After: 1 s, after 10 ms. In a 1.5 s phase one honouring
+        // user sends once, waits 1 s, sends again (2 requests); one that ignores it sends ~100.
+        var sender = new FakeSender(async _ =>
+        {
+            await Task.Delay(10);
+            return new ImageGateway.LoadRunner.Classification.Classification(Outcome.Shed, "503 overloaded", TimeSpan.FromSeconds(1));
+        });
+        var stats = new RunStatistics();
+        var engine = new LoadEngine(sender, new PayloadMix([Legit], [], 0), stats, maxInFlight: 1, seed: 1, honourRetryAfter: honour);
+
+        await engine.RunAsync([new Phase("steady", TimeSpan.FromSeconds(1.5), LoadModel.Closed, 0, 1)], CancellationToken.None).WaitAsync(TestTimeout);
+
+        Assert.InRange(stats.Snapshot().Completed, atLeast, atMost);
+    }
+
     [Fact]
     public async Task Open_ManyConcurrentAnswersOfEveryKind_NoRequestLost()
     {

@@ -25,6 +25,29 @@ public sealed class SamplingTests
     }
 
     [Fact]
+    public void DefaultFilter_OnTheRenamedInstruments_RecordsMemoryQueueRejectionsAndOomKills_AndChartsTheCgroupMemory()
+    {
+        // Series as the backend and the gateway export them now (docs/observability.md).
+        const string text = """
+            image_gateway_container_memory_usage_bytes{otel_scope_name="ImageGateway.Backend"} 31457280
+            image_gateway_container_memory_limit_bytes{otel_scope_name="ImageGateway.Backend"} 52428800
+            image_gateway_container_memory_oom_kills_total{otel_scope_name="ImageGateway.Backend"} 0
+            image_gateway_admission_queue_usage_bytes{otel_scope_name="ImageGateway.Backend"} 4096
+            image_gateway_dispatch_shed_total{otel_scope_name="ImageGateway.Gateway",error_type="overloaded"} 7
+            image_gateway_counting_requests_total{otel_scope_name="ImageGateway.Backend",image_gateway_outcome="counted"} 12
+            """;
+        var filter = Cli.RunCommandTests.Build("--scenario", "legit").MetricFilter;
+
+        var sums = PrometheusText.Sum(text, filter);
+
+        Assert.Equal(
+            ["image_gateway_admission_queue_usage_bytes", "image_gateway_container_memory_limit_bytes", "image_gateway_container_memory_oom_kills_total",
+             "image_gateway_container_memory_usage_bytes", "image_gateway_dispatch_shed_total"],
+            sums.Keys.Order());
+        Assert.True(ImageGateway.LoadRunner.Reporting.ChartRenderer.IsMemoryMetric("image_gateway_container_memory_usage_bytes"));
+    }
+
+    [Fact]
     public void CgroupMemory_V1Files_AreReadWithOomKills() =>
         Assert.Equal(new CgroupReading(31457280, 41943040, 52428800, 2), ReadFakeCgroup(new()
         {

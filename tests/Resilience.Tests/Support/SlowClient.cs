@@ -44,6 +44,43 @@ public static class SlowClient
         return null;
     }
 
+    /// <summary>
+    /// Uploads <paramref name="body"/> with its <c>Content-Length</c> at about <paramref name="bytesPerSecond"/>
+    /// (a phone on a poor link), in 4 KiB pieces, and returns the answer's status code (0 when the
+    /// connection closed without one).
+    /// </summary>
+    public static async Task<int> UploadAsync(int port, byte[] body, int bytesPerSecond, CancellationToken cancellationToken)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(
+            $"POST /count-white-pixels HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/png\r\nContent-Length: {body.Length}\r\n\r\n"), cancellationToken);
+        const int piece = 4096;
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            for (var sent = 0; sent < body.Length; sent += piece)
+            {
+                await stream.WriteAsync(body.AsMemory(sent, Math.Min(piece, body.Length - sent)), cancellationToken);
+                var due = TimeSpan.FromSeconds((double)(sent + piece) / bytesPerSecond);
+                if (due > clock.Elapsed)
+                {
+                    await Task.Delay(due - clock.Elapsed, cancellationToken);
+                }
+            }
+
+            var answer = new byte[1024];
+            var read = await stream.ReadAsync(answer, cancellationToken);
+            var line = Encoding.ASCII.GetString(answer, 0, read);
+            return line.StartsWith("HTTP/1.1 ", StringComparison.Ordinal) && int.TryParse(line.AsSpan(9, 3), out var status) ? status : 0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
     private static async Task ReadUntilClosedAsync(NetworkStream stream)
     {
         var buffer = new byte[4096];

@@ -1,0 +1,137 @@
+using ImageGateway.Common.Imaging.Headers;
+using ImageGateway.Common.Problems;
+using ImageGateway.TestSupport;
+
+namespace ImageGateway.Common.Tests.Imaging.Headers;
+
+/// <summary>The dispatcher: format detection, the dimension limits crossed by one, and the corpus.</summary>
+public sealed class ImageHeadersTests
+{
+    private const int PeekWindow = 512 * 1024;
+    private static readonly UploadLimits Limits = new(1 << 20, MaxWidth: 1000, MaxHeight: 800, MaxPixels: 500_000);
+
+    [Theory]
+    [InlineData(1000, 500, null)]
+    [InlineData(1001, 10, "image-too-large")]
+    [InlineData(10, 801, "image-too-large")]
+    [InlineData(625, 800, null)]
+    [InlineData(626, 800, "image-too-large")]
+    public void Read_PngOfSize_DecidesAgainstTheLimits(int width, int height, string? problem)
+    {
+        var png = CraftedPng.Build(CraftedPng.Ihdr(width, height), CraftedPng.Chunk("IDAT", CraftedPng.Compress(new byte[1 + (3 * width)])), CraftedPng.Chunk("IEND", []));
+
+        var read = ImageHeaders.Read(png, complete: true, png.Length, Limits);
+
+        Assert.Equal(problem, read.Problem?.Type.Split(':').Last());
+        if (problem is not null)
+        {
+            Assert.Contains($"{width}x{height}", read.Detail, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Read_HeaderOverTheLimitsInATruncatedBody_IsTooLargeRatherThanCorrupt()
+    {
+        var png = CraftedImages.Png(20_000, 20_000, rows: 1, withEnd: false);
+
+        Assert.Equal(ProblemTypes.ImageTooLarge, ImageHeaders.Read(png, complete: true, png.Length, UploadLimits.Default).Problem);
+    }
+
+    [Theory]
+    [InlineData(new byte[0], "empty-body")]
+    [InlineData(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33 }, "not-an-image")]
+    [InlineData(new byte[] { 0x49, 0x49, 0x2A, 0x00, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, "unsupported-format")]
+    public void Read_BodyThatIsNoAcceptedImage_IsRefusedWithItsType(byte[] body, string problem) =>
+        Assert.Equal(problem, ImageHeaders.Read(body, complete: true, body.Length, UploadLimits.Default).Problem?.Type.Split(':').Last());
+
+    [Fact]
+    public void Read_PrefixShorterThanDetectionNeeds_AsksForMore_ButTheSameBytesAsAWholeBodyAreJudged()
+    {
+        var (png, _) = CraftedPng.Image(10, 10, (_, _) => true);
+
+        Assert.Equal(HeaderOutcome.NeedMoreData, ImageHeaders.Read(png.AsSpan(0, 10), complete: false, null, UploadLimits.Default).Outcome);
+        Assert.Equal(ProblemTypes.CorruptImage, ImageHeaders.Read(png.AsSpan(0, 10), complete: true, 10, UploadLimits.Default).Problem);
+    }
+
+    /// <summary>The frame facts the JPEG estimate depends on (kept from the former FormatHeaders tests until the JPEG reader's own tests land).</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void Read_ProgressiveJpeg_FactsSayProgressiveWithItsComponents(int components)
+    {
+        var (bytes, _) = ProgressiveJpeg.Create(100, 60, components, (_, _) => true);
+
+        var facts = Assert.IsType<JpegFacts>(ImageHeaders.Read(bytes, complete: true, bytes.Length, UploadLimits.Default).Facts);
+
+        Assert.True(facts.Progressive);
+        Assert.Equal(components, facts.Components.Count);
+    }
+
+    [Fact]
+    public void Read_BaselineJpegHeader_IsNotProgressive_AndSampledTwoByTwo()
+    {
+        var header = CraftedImages.JpegHeader(640, 480, appBytes: 70_000);
+
+        var facts = Assert.IsType<JpegFacts>(ImageHeaders.Read(header, complete: false, header.Length + 1000, UploadLimits.Default).Facts);
+
+        Assert.False(facts.Progressive);
+        Assert.Equal(new JpegComponent(2, 2), facts.Components[0]);
+    }
+
+    public static TheoryData<string> SizedCorpusImages()
+    {
+        var data = new TheoryData<string>();
+        foreach (var image in CorpusManifest.All.Where(i => i.Width is not null && CorpusExpectations.IsAccepted(i)))
+        {
+            data.Add(image.Path);
+        }
+
+        return data;
+    }
+
+    /// <summary>
+    /// Every accepted corpus image the reference decoders sized: refused with a reason, or facts equal
+    /// to the manifest's size; and every countable one accepted. The gateway's verdict from a 512 KiB
+    /// prefix equals the backend's from the whole body (same verdict and facts where the whole body
+    /// fits in the prefix; where it does not, the prefix never refuses what the whole body accepts).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(SizedCorpusImages))]
+    public void Read_CorpusImage_GivesTheManifestSize_AndTheGatewaySeesWhatTheBackendSees(string path)
+    {
+        var image = CorpusManifest.Get(path);
+        var body = File.ReadAllBytes(image.FullPath);
+
+        var backend = ImageHeaders.Read(body, complete: true, body.Length, UploadLimits.Default);
+        var fits = body.Length <= PeekWindow;
+        var gateway = ImageHeaders.Read(body.AsSpan(0, Math.Min(body.Length, PeekWindow)), complete: fits, body.Length, UploadLimits.Default);
+
+        if (CorpusExpectations.IsCountable(image))
+        {
+            Assert.True(backend.Outcome == HeaderOutcome.Accepted, $"{path}: {backend.Detail}");
+        }
+
+        if (backend.Outcome == HeaderOutcome.Accepted)
+        {
+            Assert.Equal((image.Width, image.Height), ((int?)backend.Facts!.Width, (int?)backend.Facts.Height));
+            Assert.Equal(HeaderOutcome.Accepted, gateway.Outcome);
+            Assert.Equal(backend.Facts with { }, gateway.Facts! with { }, FactsComparer.Instance);
+        }
+        else if (fits)
+        {
+            Assert.Equal((backend.Outcome, backend.Problem, backend.Detail), (gateway.Outcome, gateway.Problem, gateway.Detail));
+        }
+    }
+
+    /// <summary>Facts compare by value, JPEG's component list by its items.</summary>
+    private sealed class FactsComparer : IEqualityComparer<ImageFacts>
+    {
+        public static readonly FactsComparer Instance = new();
+
+        public bool Equals(ImageFacts? x, ImageFacts? y) => x is JpegFacts a && y is JpegFacts b
+            ? (a with { Components = [] }) == (b with { Components = [] }) && a.Components.SequenceEqual(b.Components)
+            : x == y;
+
+        public int GetHashCode(ImageFacts obj) => obj.Width;
+    }
+}
