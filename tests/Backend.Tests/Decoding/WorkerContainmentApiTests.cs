@@ -124,7 +124,7 @@ public sealed class WorkerContainmentApiTests(WorkerContainmentApiTests.FaultyWo
     [Fact]
     public async Task Ready_WhileWorkersAreReplaced_ReportsThePool()
     {
-        using var client = factory.CreateClient();
+        using var client = factory.CreateManagementClient();
 
         using var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative)).WaitAsync(TestTimeout);
 
@@ -182,8 +182,16 @@ public sealed class WorkerContainmentApiTests(WorkerContainmentApiTests.FaultyWo
     {
         public static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(30);
 
+        /// <summary>The in-memory server has no ports: requests of <see cref="CreateManagementClient"/> say they arrived on this one.</summary>
+        private const int ManagementPort = 19091;
+
+        /// <summary>A client whose requests arrive on the management port (the detailed health report).</summary>
+        public HttpClient CreateManagementClient() =>
+            new(Server.CreateHandler(context => context.Connection.LocalPort = ManagementPort)) { BaseAddress = Server.BaseAddress, Timeout = TestTimeout };
+
         protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
         {
+            builder.UseSetting("Management:Port", ManagementPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
             builder.UseSetting("Decoding:Workers", "2");
             builder.UseSetting("Decoding:MinimumDeadline", "00:00:00.500");
             builder.UseSetting("Decoding:StallTimeout", "00:00:30");
