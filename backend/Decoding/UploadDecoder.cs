@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using ImageGateway.Backend.Admission;
 using ImageGateway.Backend.Counting;
 using ImageGateway.Backend.Metrics;
+using ImageGateway.Common.Observability;
 using ImageGateway.Common.Problems;
 using Microsoft.Extensions.Options;
 
@@ -70,11 +71,25 @@ public sealed class UploadDecoder(
             var deadline = deadlines.ForDecode(facts.Format, (long)facts.Width * facts.Height, facts.Passes);
             stage = Stage.Decode;
             var started = Stopwatch.GetTimestamp();
+            using var activity = DecodeActivity(facts);
             using (backendMetrics.DecodeStarted())
             {
-                var decoded = await DecodeAsync(rental, hash, facts, deadline);
-                backendMetrics.Decoded(decoded.Result.Format, Stopwatch.GetElapsedTime(started));
-                return decoded;
+                try
+                {
+                    var decoded = await DecodeAsync(rental, hash, facts, deadline);
+                    backendMetrics.Decoded(decoded.Result.Format, Stopwatch.GetElapsedTime(started));
+                    activity?.SetTag("image_gateway.decode_worker.cpu_time", decoded.CpuTime.TotalSeconds);
+                    activity?.SetTag("image_gateway.decode_worker.image_memory.peak", decoded.ImageMemoryPeakBytes);
+                    return decoded;
+                }
+                catch (ImageRejectedException ex) when (Failed(activity, TelemetryAttributes.Reason(ex.Problem.Type)))
+                {
+                    throw; // never reached: the filter only marks the span
+                }
+                catch (WorkerUnavailableException) when (Failed(activity, "worker-unavailable"))
+                {
+                    throw; // never reached: the filter only marks the span
+                }
             }
         }
         finally
@@ -87,6 +102,32 @@ public sealed class UploadDecoder(
                 Discard(rental);
             }
         }
+    }
+
+    /// <summary>
+    /// The <c>decode</c> span: the worker's decode and count, as the server waits for it (the worker
+    /// process exports no spans of its own), with the image facts the worker's header model read.
+    /// </summary>
+    private static Activity? DecodeActivity(IdentifiedImage facts)
+    {
+        var activity = BackendActivities.Source.StartActivity("decode");
+        if (activity is not null)
+        {
+            activity.SetTag(TelemetryAttributes.ImageFormat, facts.Format);
+            activity.SetTag(TelemetryAttributes.ImageWidth, facts.Width);
+            activity.SetTag(TelemetryAttributes.ImageHeight, facts.Height);
+            activity.SetTag("image_gateway.decode.passes", facts.Passes);
+        }
+
+        return activity;
+    }
+
+    /// <summary>Marks the span failed; false, so that as an exception filter it never catches.</summary>
+    private static bool Failed(Activity? activity, string reason)
+    {
+        activity?.SetTag(TelemetryAttributes.ErrorType, reason);
+        activity?.SetStatus(ActivityStatusCode.Error, reason);
+        return false;
     }
 
     /// <summary>Where the conversation with the worker is; Identify and Decode end with the worker having forgotten the body.</summary>
