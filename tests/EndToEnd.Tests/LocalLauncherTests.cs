@@ -179,7 +179,7 @@ public sealed class LocalLauncherTests
                 try
                 {
                     using var response = await client.PostAsync("/count-white-pixels", new ByteArrayContent(image));
-                    var metrics = await probe.GetStringAsync(new Uri(new Uri(state["BACKEND_1_URL"]), "/metrics"));
+                    var metrics = await probe.GetStringAsync(new Uri(new Uri(state["BACKEND_1_MANAGEMENT_URL"]), "/metrics"));
                     if (response.StatusCode == HttpStatusCode.OK && metrics.Contains("outcome=\"counted\"", StringComparison.Ordinal))
                     {
                         return pid;
