@@ -24,6 +24,7 @@ internal static class DecodeCheck
     public static ReadOnlyMemory<byte> Prepare(byte[] body, ImageFacts facts) => facts switch
     {
         JpegFacts jpeg => JpegNormaliser.Normalise(body, jpeg),
+        BmpFacts bmp => BmpNormaliser.Normalise(body, bmp),
         _ => body,
     };
 

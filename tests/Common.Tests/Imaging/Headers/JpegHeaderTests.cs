@@ -50,7 +50,9 @@ public sealed class JpegHeaderTests(ITestOutputHelper output)
         }
 
         Assert.True(image.Decodable, "every other corpus JPEG is one Pillow reads");
-        AssertCountsAsPillowDoes(bytes, read, image.PillowWhite!.Value, image.Width!.Value, image.Height!.Value);
+        // The manifest's counts are Pillow's (9.4, the same build), made by tests/corpus/make_manifest.py.
+        var pillow = new PillowResult(image.Width!.Value, image.Height!.Value, image.PillowWhite!.Value, null);
+        AssertCountsAsPillowDoes(bytes, read, pillow.White, pillow.Width, pillow.Height, pillow);
     }
 
     [Fact]
@@ -654,7 +656,7 @@ public sealed class JpegHeaderTests(ITestOutputHelper output)
         }
     }
 
-    private void AssertCountsAsPillowDoes(byte[] bytes, HeaderRead read, long expectedWhite, int width, int height)
+    private void AssertCountsAsPillowDoes(byte[] bytes, HeaderRead read, long expectedWhite, int width, int height, PillowResult? pillowSaid = null)
     {
         Assert.True(read.Outcome == HeaderOutcome.Accepted, $"{read.Outcome}: {read.Detail}");
         var facts = Assert.IsType<JpegFacts>(read.Facts);
@@ -662,7 +664,7 @@ public sealed class JpegHeaderTests(ITestOutputHelper output)
 
         var prepared = DecodeCheck.Prepare(bytes, facts);
         var decoded = DecodeCheck.Decode(prepared);
-        var pillow = Pillow.Read(bytes);
+        var pillow = pillowSaid ?? Pillow.Read(bytes);
         var reservation = DecodeCheck.Reservation(facts, bytes.Length);
         output.WriteLine($"facts {facts}; ImageSharp {decoded}; Pillow {pillow}; reservation {reservation}");
 
