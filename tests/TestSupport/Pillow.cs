@@ -20,18 +20,23 @@ public sealed record PillowResult(int Width, int Height, long White, string? Ref
 /// <summary>
 /// The reference decoder for tests: Debian's Pillow (python3-pil, 9.4 with libjpeg-turbo 2.1.5 and
 /// libwebp 1.2.4) run by <c>/usr/bin/python3</c>, counting white the way the corpus manifest does
-/// (first frame, <c>convert("RGBA")</c>, all four channels 255). Fails, never skips, when Pillow is missing.
+/// (first frame, <c>convert("RGBA")</c>, all four channels 255). One Python process serves every
+/// test of a run (a process start costs more than most images). Fails, never skips, when Pillow is
+/// missing.
 /// </summary>
 public static class Pillow
 {
     private const string Python = "/usr/bin/python3";
 
-    // Reads file paths from stdin, one per line; prints "ok W H WHITE" or "refused <exception>" per file.
+    // Reads file paths from stdin, one per line; answers "ok W H WHITE" or "refused <exception>" per file.
     private const string Script = """
         import sys
         from PIL import Image, ImageChops
         Image.MAX_IMAGE_PIXELS = None
-        for line in sys.stdin:
+        while True:
+            line = sys.stdin.readline()
+            if not line:
+                break
             path = line.rstrip("\n")
             try:
                 with Image.open(path) as im:
@@ -48,6 +53,8 @@ public static class Pillow
         """;
 
     private static readonly Lazy<string?> Missing = new(FindProblem);
+    private static readonly Lock Gate = new();
+    private static Process? _server;
 
     /// <summary>Reads one image held in memory.</summary>
     public static PillowResult Read(byte[] image) => ReadAll([image])[0];
@@ -55,7 +62,7 @@ public static class Pillow
     /// <summary>Reads one image file.</summary>
     public static PillowResult ReadFile(string path) => ReadFiles([path])[0];
 
-    /// <summary>Reads images held in memory, in one Python process.</summary>
+    /// <summary>Reads images held in memory.</summary>
     public static IReadOnlyList<PillowResult> ReadAll(IReadOnlyList<byte[]> images)
     {
         ArgumentNullException.ThrowIfNull(images);
@@ -77,7 +84,7 @@ public static class Pillow
         }
     }
 
-    /// <summary>Reads image files, in one Python process.</summary>
+    /// <summary>Reads image files.</summary>
     public static IReadOnlyList<PillowResult> ReadFiles(IReadOnlyList<string> paths)
     {
         ArgumentNullException.ThrowIfNull(paths);
@@ -86,6 +93,43 @@ public static class Pillow
             throw new InvalidOperationException(problem);
         }
 
+        var results = new PillowResult[paths.Count];
+        lock (Gate)
+        {
+            for (var i = 0; i < paths.Count; i++)
+            {
+                results[i] = ReadOne(paths[i]);
+            }
+        }
+
+        return results;
+    }
+
+    private static PillowResult ReadOne(string path)
+    {
+        var server = _server is { HasExited: false } running ? running : _server = Start();
+        server.StandardInput.WriteLine(path);
+        server.StandardInput.Flush();
+        var answer = server.StandardOutput.ReadLineAsync();
+        if (!answer.Wait(TimeSpan.FromMinutes(1)))
+        {
+            server.Kill();
+            _server = null;
+            throw new TimeoutException($"Pillow did not answer within a minute for {path}.");
+        }
+
+        if (answer.Result is not { } line)
+        {
+            // Pillow died on this input (a crash in a native decoder): it does not read it.
+            _server = null;
+            return new PillowResult(0, 0, 0, $"the Python process exited with {(server.WaitForExit(5000) ? server.ExitCode : -1)}");
+        }
+
+        return Parse(line);
+    }
+
+    private static Process Start()
+    {
         var start = new ProcessStartInfo(Python)
         {
             RedirectStandardInput = true,
@@ -96,30 +140,11 @@ public static class Pillow
         };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(Script);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{Python} did not start.");
-        var errors = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEndAsync();
-        foreach (var path in paths)
-        {
-            process.StandardInput.WriteLine(path);
-        }
-
-        process.StandardInput.Close();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("Pillow did not finish within 2 minutes.");
-        }
-
-        var lines = output.GetAwaiter().GetResult().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        if (lines.Length != paths.Count)
-        {
-            throw new InvalidOperationException($"Pillow answered {lines.Length} of {paths.Count} images: {errors.GetAwaiter().GetResult()}");
-        }
-
-        return lines.Select(Parse).ToArray();
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"{Python} did not start.");
+        process.ErrorDataReceived += static (_, _) => { }; // drained so that warnings never fill the pipe
+        process.BeginErrorReadLine();
+        return process;
     }
-
     private static PillowResult Parse(string line)
     {
         if (line.StartsWith("ok ", StringComparison.Ordinal))

@@ -1,0 +1,601 @@
+using System.Buffers.Binary;
+
+namespace ImageGateway.Common.Imaging.Headers;
+
+/// <summary>How far <see cref="Vp8LBitstream"/> got.</summary>
+internal enum Vp8LOutcome
+{
+    /// <summary>Every structure up to and including the prefix codes of every group was read and is valid.</summary>
+    Read,
+
+    /// <summary>The bytes ended first (an error for a whole body, more data for a prefix).</summary>
+    EndOfData,
+
+    /// <summary>The bitstream breaks a rule libwebp enforces; <see cref="Vp8LBitstream.Problem"/> says which.</summary>
+    Invalid,
+
+    /// <summary>More prefix-code groups than <see cref="WebpHeader.MaxPrefixCodeGroups"/>.</summary>
+    TooManyGroups,
+}
+
+/// <summary>
+/// Reads a VP8L (WebP lossless) image stream as libwebp's <c>vp8l_dec.c</c> does, as far as the
+/// prefix codes of every group: the transforms and their sub-images, the colour cache, the entropy
+/// image (decoded, to find the largest group index) and the five prefix codes of each group. It
+/// decodes no pixel of the image itself. The group count is what ImageSharp 2.1.13 sizes the tables
+/// it allocates with <c>new HuffmanCode[groups * tableSize]</c> by, before it reads a single group.
+/// Work is bounded by the bits given: every decoding step reads at least one bit, and a step that
+/// reads none repeats to the end of its sub-image (one group), which is computed at once.
+/// Pixel values are not kept: a backward reference or a colour-cache hit repeats an earlier pixel,
+/// so the largest group index is the largest among the literal pixels of the entropy image.
+/// </summary>
+internal ref struct Vp8LBitstream
+{
+    /// <summary>libwebp's MAX_CACHE_BITS.</summary>
+    private const int MaxCacheBits = 11;
+
+    private const int MaxAlphabet = 256 + 24 + (1 << MaxCacheBits);
+    private const int LiteralCodes = 256;
+    private const int LengthCodes = 24;
+
+    private static ReadOnlySpan<byte> CodeLengthCodeOrder => [17, 18, 0, 1, 2, 3, 4, 5, 16, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+
+    private static ReadOnlySpan<byte> CodeToPlane =>
+    [
+        0x18, 0x07, 0x17, 0x19, 0x28, 0x06, 0x27, 0x29, 0x16, 0x1a,
+        0x26, 0x2a, 0x38, 0x05, 0x37, 0x39, 0x15, 0x1b, 0x36, 0x3a,
+        0x25, 0x2b, 0x48, 0x04, 0x47, 0x49, 0x14, 0x1c, 0x35, 0x3b,
+        0x46, 0x4a, 0x24, 0x2c, 0x58, 0x45, 0x4b, 0x34, 0x3c, 0x03,
+        0x57, 0x59, 0x13, 0x1d, 0x56, 0x5a, 0x23, 0x2d, 0x44, 0x4c,
+        0x55, 0x5b, 0x33, 0x3d, 0x68, 0x02, 0x67, 0x69, 0x12, 0x1e,
+        0x66, 0x6a, 0x22, 0x2e, 0x54, 0x5c, 0x43, 0x4d, 0x65, 0x6b,
+        0x32, 0x3e, 0x78, 0x01, 0x77, 0x79, 0x53, 0x5d, 0x11, 0x1f,
+        0x64, 0x6c, 0x42, 0x4e, 0x76, 0x7a, 0x21, 0x2f, 0x75, 0x7b,
+        0x31, 0x3f, 0x63, 0x6d, 0x52, 0x5e, 0x00, 0x74, 0x7c, 0x41,
+        0x4f, 0x10, 0x20, 0x62, 0x6e, 0x30, 0x73, 0x7d, 0x51, 0x5f,
+        0x40, 0x72, 0x7e, 0x61, 0x6f, 0x50, 0x71, 0x7f, 0x60, 0x70,
+    ];
+
+    private readonly ReadOnlySpan<byte> _data;
+    private readonly long _totalBits;
+    private long _bit;
+    private bool _endOfStream;
+
+    /// <param name="data">The stream (a VP8L chunk's payload, or an ALPH chunk's after its header byte).</param>
+    /// <param name="whole">The data is the whole stream (else a prefix of it, whose end is only the end of what is known).</param>
+    public Vp8LBitstream(ReadOnlySpan<byte> data, bool whole)
+    {
+        _data = data;
+
+        // libwebp's bit reader reports the end only once its 64-bit window is past the last byte.
+        _totalBits = whole ? Math.Max(data.Length, 8) * 8L : data.Length * 8L;
+    }
+
+    /// <summary>Why the stream is <see cref="Vp8LOutcome.Invalid"/> or <see cref="Vp8LOutcome.TooManyGroups"/>.</summary>
+    public string? Problem { get; private set; }
+
+    /// <summary>Prefix-code groups of the image (its largest group index plus one).</summary>
+    public int Groups { get; private set; }
+
+    /// <summary>Colour cache bits of the image's codes.</summary>
+    public int ColorCacheBits { get; private set; }
+
+    /// <summary>The stream has a predictor transform.</summary>
+    public bool Predictor { get; private set; }
+
+    /// <summary>The stream has a colour-indexing transform that packs several pixels into one value.</summary>
+    public bool PackedColorIndex { get; private set; }
+
+    /// <summary>Pixels of the sub-images read so far (transform data, colour map, entropy image).</summary>
+    public long SubImagePixels { get; private set; }
+
+    /// <summary>What was learnt of the stream, for <see cref="WebpFacts"/>.</summary>
+    public readonly WebpLosslessStream Facts => new(Groups, ColorCacheBits, Predictor, PackedColorIndex, SubImagePixels);
+
+    /// <summary>Reads the 5-byte VP8L header (signature, size, alpha hint, version), then the image stream.</summary>
+    public Vp8LOutcome ReadImage(out int width, out int height)
+    {
+        width = 0;
+        height = 0;
+        if (ReadBits(8) != 0x2F)
+        {
+            return Invalid("The WebP's VP8L chunk does not start with the lossless signature 0x2F.");
+        }
+
+        width = (int)ReadBits(14) + 1;
+        height = (int)ReadBits(14) + 1;
+        ReadBits(1); // alpha hint: neither decoder uses it
+        if (ReadBits(3) != 0)
+        {
+            return Invalid("The WebP's VP8L header has a version other than 0.");
+        }
+
+        return _endOfStream ? Vp8LOutcome.EndOfData : ReadStream(width, height);
+    }
+
+    /// <summary>Reads a level-0 image stream of <paramref name="width"/> x <paramref name="height"/> (an alpha plane has no header).</summary>
+    public Vp8LOutcome ReadStream(int width, int height)
+    {
+        // Transforms, each kind at most once.
+        var xsize = width;
+        var seen = 0;
+        while (ReadBits(1) == 1)
+        {
+            var type = (int)ReadBits(2);
+            if ((seen & (1 << type)) != 0)
+            {
+                return Invalid($"The WebP lossless stream has transform {type} twice.");
+            }
+
+            seen |= 1 << type;
+            Predictor |= type == 0;
+            Vp8LOutcome outcome;
+            switch (type)
+            {
+                case 0 or 1:
+                    var bits = (int)ReadBits(3) + 2;
+                    outcome = SubImage(SubSample(xsize, bits), SubSample(height, bits), out _);
+                    break;
+                case 3:
+                    var colors = (int)ReadBits(8) + 1;
+                    var packing = colors > 16 ? 0 : colors > 4 ? 1 : colors > 2 ? 2 : 3;
+                    PackedColorIndex = packing > 0;
+                    outcome = SubImage(colors, 1, out _);
+                    xsize = SubSample(xsize, packing);
+                    break;
+                default:
+                    outcome = _endOfStream ? Vp8LOutcome.EndOfData : Vp8LOutcome.Read;
+                    break;
+            }
+
+            if (outcome != Vp8LOutcome.Read)
+            {
+                return outcome;
+            }
+        }
+
+        var cache = ColorCache();
+        if (cache < 0)
+        {
+            return cache == -1 ? Vp8LOutcome.EndOfData : Vp8LOutcome.Invalid;
+        }
+
+        ColorCacheBits = cache;
+
+        // Meta prefix codes: an entropy image whose pixels name a group each.
+        var groups = 1;
+        if (ReadBits(1) == 1)
+        {
+            var precision = (int)ReadBits(3) + 2;
+            var entropy = SubImage(SubSample(xsize, precision), SubSample(height, precision), out var maxGroup);
+            if (entropy != Vp8LOutcome.Read)
+            {
+                return entropy;
+            }
+
+            groups = maxGroup + 1;
+        }
+
+        if (_endOfStream)
+        {
+            return Vp8LOutcome.EndOfData;
+        }
+
+        Groups = groups;
+        if (groups > WebpHeader.MaxPrefixCodeGroups)
+        {
+            Problem = $"The WebP lossless image has {groups} prefix-code groups; the limit is {WebpHeader.MaxPrefixCodeGroups}. "
+                + "libwebp reads up to 65536 but builds tables only for the groups its pixels use; ImageSharp builds them for every index up to the largest, outside the image allocator.";
+            return Vp8LOutcome.TooManyGroups;
+        }
+
+        // Every group's five codes, validated and dropped (the image's pixels are not decoded here).
+        Span<byte> lengths = stackalloc byte[MaxAlphabet];
+        Span<ushort> symbols = stackalloc ushort[MaxAlphabet];
+        Span<int> counts = stackalloc int[16];
+        for (var g = 0; g < groups; g++)
+        {
+            for (var j = 0; j < 5; j++)
+            {
+                var code = ReadCode(AlphabetSize(j, cache), lengths, symbols, counts);
+                if (code != Vp8LOutcome.Read)
+                {
+                    return code;
+                }
+            }
+        }
+
+        return Vp8LOutcome.Read;
+    }
+
+    private static int AlphabetSize(int code, int cacheBits) => code switch
+    {
+        0 => LiteralCodes + LengthCodes + (cacheBits > 0 ? 1 << cacheBits : 0),
+        4 => 40,
+        _ => 256,
+    };
+
+    private static int SubSample(int size, int bits) => (size + (1 << bits) - 1) >> bits;
+
+    /// <summary>The colour cache bits (0 for none); -1 at the end of the data, -2 when invalid.</summary>
+    private int ColorCache()
+    {
+        if (ReadBits(1) == 0)
+        {
+            return _endOfStream ? -1 : 0;
+        }
+
+        var bits = (int)ReadBits(4);
+        if (_endOfStream)
+        {
+            return -1;
+        }
+
+        if (bits is < 1 or > MaxCacheBits)
+        {
+            Problem = $"The WebP lossless stream declares a colour cache of {bits} bits; libwebp reads 1 to {MaxCacheBits}.";
+            return -2;
+        }
+
+        return bits;
+    }
+
+    /// <summary>
+    /// Decodes a sub-image (no transforms, one group of codes) of <paramref name="width"/> x
+    /// <paramref name="height"/> pixels, as libwebp's <c>DecodeImageData</c> steps through it.
+    /// <paramref name="maxGroup"/> is the largest (red &lt;&lt; 8 | green) of its literal pixels.
+    /// </summary>
+    private Vp8LOutcome SubImage(int width, int height, out int maxGroup)
+    {
+        maxGroup = 0;
+        SubImagePixels += (long)width * height;
+        var cache = ColorCache();
+        if (cache < 0)
+        {
+            return cache == -1 ? Vp8LOutcome.EndOfData : Vp8LOutcome.Invalid;
+        }
+
+        // The five codes of the single group: green (with lengths and cache), red, blue, alpha, distance.
+        Span<byte> lengths = stackalloc byte[MaxAlphabet];
+        Span<ushort> symbols = stackalloc ushort[MaxAlphabet + (3 * 256) + 40];
+        Span<int> counts = stackalloc int[5 * 16];
+        Span<int> singles = stackalloc int[5];
+        var offset = 0;
+        Span<int> starts = stackalloc int[5];
+        for (var j = 0; j < 5; j++)
+        {
+            var alphabet = AlphabetSize(j, cache);
+            starts[j] = offset;
+            var code = ReadCode(alphabet, lengths, symbols.Slice(offset, alphabet), counts.Slice(16 * j, 16));
+            if (code != Vp8LOutcome.Read)
+            {
+                return code;
+            }
+
+            singles[j] = counts[16 * j] == -1 ? symbols[offset] : -1;
+            offset += alphabet;
+        }
+
+        var total = (long)width * height;
+        long pos = 0;
+        var lengthLimit = LiteralCodes + LengthCodes;
+        var cacheLimit = lengthLimit + (cache > 0 ? 1 << cache : 0);
+        while (pos < total)
+        {
+            var before = _bit;
+            var green = Decode(symbols[starts[0]..], counts[..16], singles[0]);
+            if (green < LiteralCodes)
+            {
+                var red = Decode(symbols[starts[1]..], counts.Slice(16, 16), singles[1]);
+                Decode(symbols[starts[2]..], counts.Slice(32, 16), singles[2]);
+                Decode(symbols[starts[3]..], counts.Slice(48, 16), singles[3]);
+                if (_endOfStream)
+                {
+                    return Vp8LOutcome.EndOfData;
+                }
+
+                maxGroup = Math.Max(maxGroup, (red << 8) | green);
+                pos++;
+                if (_bit == before)
+                {
+                    return Vp8LOutcome.Read; // every remaining pixel is this same literal
+                }
+            }
+            else if (green < lengthLimit)
+            {
+                var length = CopyValue(green - LiteralCodes);
+                var distanceSymbol = Decode(symbols[starts[4]..], counts.Slice(64, 16), singles[4]);
+                var distance = PlaneDistance(width, CopyValue(distanceSymbol));
+                if (_endOfStream)
+                {
+                    return Vp8LOutcome.EndOfData;
+                }
+
+                if (distance > pos || length > total - pos)
+                {
+                    return Invalid($"The WebP lossless stream copies {length} pixels from {distance} back at pixel {pos} of a {width}x{height} sub-image, outside it.");
+                }
+
+                pos += length;
+                if (_bit == before)
+                {
+                    // The same copy repeats to the end: it must end exactly there.
+                    return (total - pos) % length == 0
+                        ? Vp8LOutcome.Read
+                        : Invalid($"The WebP lossless stream's copies of {length} pixels overrun a {width}x{height} sub-image.");
+                }
+            }
+            else if (green < cacheLimit)
+            {
+                if (_endOfStream)
+                {
+                    return Vp8LOutcome.EndOfData;
+                }
+
+                pos++;
+                if (_bit == before)
+                {
+                    return Vp8LOutcome.Read; // colour-cache hits to the end repeat earlier pixels
+                }
+            }
+            else
+            {
+                return Invalid("The WebP lossless stream has a symbol past its green alphabet.");
+            }
+        }
+
+        return _endOfStream ? Vp8LOutcome.EndOfData : Vp8LOutcome.Read;
+    }
+
+    /// <summary>libwebp's <c>GetCopyDistance</c> (also used for lengths).</summary>
+    private int CopyValue(int symbol)
+    {
+        if (symbol < 4)
+        {
+            return symbol + 1;
+        }
+
+        var extra = (symbol - 2) >> 1;
+        var offset = (2 + (symbol & 1)) << extra;
+        return offset + (int)ReadBits(extra) + 1;
+    }
+
+    /// <summary>libwebp's <c>PlaneCodeToDistance</c>.</summary>
+    private static int PlaneDistance(int width, int code)
+    {
+        if (code > CodeToPlane.Length)
+        {
+            return code - CodeToPlane.Length;
+        }
+
+        var plane = CodeToPlane[code - 1];
+        var distance = ((plane >> 4) * width) + (8 - (plane & 0x0F));
+        return distance >= 1 ? distance : 1;
+    }
+
+    /// <summary>
+    /// libwebp's <c>ReadHuffmanCode</c>: a simple code (one or two symbols) or code lengths coded by a
+    /// code-length code; fills the canonical decoding table (<paramref name="counts"/>: codes per
+    /// length, or -1 in [0] for a single 0-bit symbol; <paramref name="symbols"/>: by length, then value).
+    /// </summary>
+    private Vp8LOutcome ReadCode(int alphabet, scoped Span<byte> lengths, scoped Span<ushort> symbols, scoped Span<int> counts)
+    {
+        lengths[..Math.Max(alphabet, 256)].Clear();
+        if (ReadBits(1) == 1)
+        {
+            var two = ReadBits(1) == 1;
+            var first = (int)ReadBits(ReadBits(1) == 0 ? 1 : 8);
+            lengths[first] = 1;
+            if (two)
+            {
+                lengths[(int)ReadBits(8)] = 1;
+            }
+        }
+        else
+        {
+            Span<byte> codeLengthLengths = stackalloc byte[19];
+            codeLengthLengths.Clear();
+            var n = (int)ReadBits(4) + 4;
+            for (var i = 0; i < n; i++)
+            {
+                codeLengthLengths[CodeLengthCodeOrder[i]] = (byte)ReadBits(3);
+            }
+
+            Span<ushort> lengthSymbols = stackalloc ushort[19];
+            Span<int> lengthCounts = stackalloc int[16];
+            if (!Build(codeLengthLengths, lengthSymbols, lengthCounts))
+            {
+                return _endOfStream ? Vp8LOutcome.EndOfData : Invalid("The WebP lossless stream has an invalid code-length code.");
+            }
+
+            var single = lengthCounts[0] == -1 ? lengthSymbols[0] : -1;
+            var max = alphabet;
+            if (ReadBits(1) == 1)
+            {
+                var bits = 2 + (2 * (int)ReadBits(3));
+                max = 2 + (int)ReadBits(bits);
+                if (max > alphabet)
+                {
+                    return _endOfStream ? Vp8LOutcome.EndOfData : Invalid($"The WebP lossless stream codes {max} code lengths for an alphabet of {alphabet}.");
+                }
+            }
+
+            var symbol = 0;
+            var previous = 8;
+            while (symbol < alphabet && max-- > 0)
+            {
+                var length = Decode(lengthSymbols, lengthCounts, single);
+                if (_endOfStream)
+                {
+                    return Vp8LOutcome.EndOfData;
+                }
+
+                if (length < 16)
+                {
+                    lengths[symbol++] = (byte)length;
+                    if (length != 0)
+                    {
+                        previous = length;
+                    }
+                }
+                else
+                {
+                    var repeat = length switch
+                    {
+                        16 => (int)ReadBits(2) + 3,
+                        17 => (int)ReadBits(3) + 3,
+                        _ => (int)ReadBits(7) + 11,
+                    };
+                    if (symbol + repeat > alphabet)
+                    {
+                        return _endOfStream ? Vp8LOutcome.EndOfData : Invalid("The WebP lossless stream repeats a code length past its alphabet.");
+                    }
+
+                    lengths.Slice(symbol, repeat).Fill(length == 16 ? (byte)previous : (byte)0);
+                    symbol += repeat;
+                }
+            }
+        }
+
+        if (_endOfStream)
+        {
+            return Vp8LOutcome.EndOfData;
+        }
+
+        return Build(lengths[..alphabet], symbols, counts)
+            ? Vp8LOutcome.Read
+            : Invalid("The WebP lossless stream has a prefix code whose lengths libwebp refuses (none, too many, or too few).");
+    }
+
+    /// <summary>
+    /// libwebp's <c>BuildHuffmanTable</c> rules: at least one code; a single code is 0 bits long;
+    /// otherwise the lengths must make a complete prefix code.
+    /// </summary>
+    private static bool Build(ReadOnlySpan<byte> lengths, Span<ushort> symbols, Span<int> counts)
+    {
+        counts.Clear();
+        var used = 0;
+        var last = 0;
+        for (var s = 0; s < lengths.Length; s++)
+        {
+            if (lengths[s] != 0)
+            {
+                counts[lengths[s]]++;
+                used++;
+                last = s;
+            }
+        }
+
+        if (used == 0)
+        {
+            return false;
+        }
+
+        if (used == 1)
+        {
+            counts.Clear();
+            counts[0] = -1;
+            symbols[0] = (ushort)last;
+            return true;
+        }
+
+        var open = 1;
+        for (var length = 1; length < 16; length++)
+        {
+            open = (open << 1) - counts[length];
+            if (open < 0)
+            {
+                return false;
+            }
+        }
+
+        if (open != 0)
+        {
+            return false;
+        }
+
+        // Symbols sorted by length, then by value.
+        Span<int> next = stackalloc int[16];
+        for (int length = 1, at = 0; length < 16; length++)
+        {
+            next[length] = at;
+            at += counts[length];
+        }
+
+        for (var s = 0; s < lengths.Length; s++)
+        {
+            if (lengths[s] != 0)
+            {
+                symbols[next[lengths[s]]++] = (ushort)s;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Decodes one symbol, one bit at a time (the code's bits come most significant first).</summary>
+    private int Decode(scoped ReadOnlySpan<ushort> symbols, scoped ReadOnlySpan<int> counts, int single)
+    {
+        if (single >= 0)
+        {
+            return single;
+        }
+
+        int code = 0, first = 0, index = 0;
+        for (var length = 1; length < 16; length++)
+        {
+            code |= (int)ReadBits(1);
+            var count = counts[length];
+            if (code - first < count)
+            {
+                return symbols[index + code - first];
+            }
+
+            index += count;
+            first = (first + count) << 1;
+            code <<= 1;
+        }
+
+        return 0; // unreachable for a complete code; the end of the data reads zeros
+    }
+
+    /// <summary>Reads <paramref name="count"/> (at most 24) bits, least significant first; past the end, zeros and the end flag.</summary>
+    private uint ReadBits(int count)
+    {
+        if (_endOfStream)
+        {
+            return 0;
+        }
+
+        var byteIndex = (int)(_bit >> 3);
+        var shift = (int)(_bit & 7);
+        ulong window;
+        if (byteIndex + 8 <= _data.Length)
+        {
+            window = BinaryPrimitives.ReadUInt64LittleEndian(_data[byteIndex..]);
+        }
+        else
+        {
+            window = 0;
+            for (var i = 0; i < 8 && byteIndex + i < _data.Length; i++)
+            {
+                window |= (ulong)_data[byteIndex + i] << (8 * i);
+            }
+        }
+
+        _bit += count;
+        if (_bit > _totalBits)
+        {
+            _endOfStream = true;
+            return 0;
+        }
+
+        return (uint)((window >> shift) & ((1UL << count) - 1));
+    }
+
+    private Vp8LOutcome Invalid(string problem)
+    {
+        Problem = problem;
+        return Vp8LOutcome.Invalid;
+    }
+}
