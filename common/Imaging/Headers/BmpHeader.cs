@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Numerics;
 using ImageGateway.Common.Problems;
 
 namespace ImageGateway.Common.Imaging.Headers;
@@ -197,6 +198,11 @@ internal static class BmpHeader
 
             // Pillow reads `colors` entries from right after the headers, into the pixel data or
             // short at the end of the file if need be, and drops the table when it looks gray.
+            if (entries == 0)
+            {
+                return HeaderRead.Corrupt($"The BMP leaves {room} bytes for its colour table, not one entry's worth.");
+            }
+
             var pillowEnd = (int)Math.Min(data.Length, headersEnd + ((long)entrySize * colors));
             var gray = PillowGrayRamp(data[headersEnd..pillowEnd], entrySize, (int)colors);
             if (gray == 0)
@@ -367,22 +373,63 @@ internal static class BmpHeader
     {
         var stride = (int)facts.Stride;
         var bits = facts.BitsPerPixel;
-        var mask = (1 << bits) - 1;
+        var entries = facts.PaletteEntries;
+        var fullBytes = facts.Width * bits / 8;
         for (var y = 0; y < facts.Height && (y + 1L) * stride <= pixels.Length; y++)
         {
             var row = pixels.Slice(y * stride, stride);
-            for (var x = 0; x < facts.Width; x++)
+            var bad = bits switch
             {
-                var bit = x * bits;
-                var index = (row[bit / 8] >> (8 - bits - (bit % 8))) & mask;
-                if (index >= facts.PaletteEntries)
+                8 => row[..fullBytes].IndexOfAnyInRange((byte)entries, (byte)255) >= 0,
+                4 => BadNibbles(row[..fullBytes], entries) || (facts.Width % 2 == 1 && row[fullBytes] >> 4 >= entries),
+                _ => row[..fullBytes].IndexOfAnyExcept((byte)0) >= 0 || (facts.Width % 8 != 0 && (row[fullBytes] & (0xFF00 >> (facts.Width % 8))) != 0),
+            };
+            if (bad)
+            {
+                // Find the index for the detail (once, off the fast path).
+                for (var x = 0; x < facts.Width; x++)
                 {
-                    return BeyondTable(index, facts);
+                    var bit = x * bits;
+                    var index = (row[bit / 8] >> (8 - bits - (bit % 8))) & ((1 << bits) - 1);
+                    if (index >= entries)
+                    {
+                        return BeyondTable(index, facts);
+                    }
                 }
             }
         }
 
         return null;
+    }
+
+    /// <summary>Whether a byte of packed 4-bit indices holds one at or beyond <paramref name="entries"/> (16 bytes at a time).</summary>
+    private static bool BadNibbles(ReadOnlySpan<byte> bytes, int entries)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var high = new Vector<byte>((byte)(entries << 4));
+            var low = new Vector<byte>((byte)entries);
+            var mask = new Vector<byte>(0x0F);
+            for (; i + Vector<byte>.Count <= bytes.Length; i += Vector<byte>.Count)
+            {
+                var v = new Vector<byte>(bytes[i..]);
+                if (Vector.GreaterThanOrEqualAny(v, high) || Vector.GreaterThanOrEqualAny(v & mask, low))
+                {
+                    return true;
+                }
+            }
+        }
+
+        for (; i < bytes.Length; i++)
+        {
+            if (bytes[i] >> 4 >= entries || (bytes[i] & 0x0F) >= entries)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using ImageGateway.Common.Problems;
 
@@ -112,6 +113,7 @@ internal ref struct JpegWalk
     // Scans.
     private int _scans;
     private int _scanMarkers;
+    private int _pairsFrom;
     private int _firstScanComponents;
     private long _scanUnits;
     private JpegColorSpace _colorSpace;
@@ -150,14 +152,6 @@ internal ref struct JpegWalk
         if (data[2] != 0xFF)
         {
             return Corrupt($"The byte after the JPEG's start-of-image marker is {data[2]:X2}, not a marker (FF): the decoders would read different markers.");
-        }
-
-        _scanMarkers = CountScanMarkers(data);
-        if (_scanMarkers > JpegHeader.MaxScans)
-        {
-            return HeaderRead.Refuse(
-                ProblemTypes.ImageTooComplex,
-                $"The JPEG holds {_scanMarkers} start-of-scan markers (FF DA); the limit is {JpegHeader.MaxScans}. ImageSharp decodes a scan, one pass over the image, at every one its marker search meets.");
         }
 
         var pos = 2;
@@ -261,6 +255,11 @@ internal ref struct JpegWalk
                 continue;
             }
 
+            if (CountScanMarkers(end) is { } tooMany)
+            {
+                return tooMany;
+            }
+
             var scan = Scan(markerPos, payload);
             if (scan is { } refusedScan)
             {
@@ -273,6 +272,8 @@ internal ref struct JpegWalk
             {
                 return stop;
             }
+
+            _pairsFrom = pos; // entropy-coded data holds no FF DA but the marker that ends it
         }
     }
 
@@ -780,33 +781,22 @@ internal ref struct JpegWalk
         var restarts = 0;
         while (true)
         {
-            var ff = pos < data.Length ? data[pos..].IndexOf((byte)0xFF) : -1;
-            if (ff < 0)
+            var last = NextMarker(data, pos);
+            if (last < 0)
             {
                 pos = data.Length;
+                _pairsFrom = pos;
                 return EndOfData();
             }
 
-            var first = pos + ff;
-            var q = first + 1;
-            while (q < data.Length && data[q] == 0xFF)
+            var q = last + 1;
+            var first = last;
+            while (first > pos && data[first - 1] == 0xFF)
             {
-                q++;
-            }
-
-            if (q >= data.Length)
-            {
-                pos = data.Length;
-                return EndOfData();
+                first--;
             }
 
             var code = data[q];
-            if (code == 0x00)
-            {
-                pos = q + 1;
-                continue;
-            }
-
             if (code is >= Rst0 and <= Rst7)
             {
                 if (_restartInterval == 0)
@@ -849,6 +839,48 @@ internal ref struct JpegWalk
     }
 
     /// <summary>
+    /// The position of the 0xFF that starts the next marker in entropy-coded data (an 0xFF followed
+    /// by a byte other than 00, a stuffed byte, or FF, a fill byte), or -1 when the data ends first.
+    /// Compares a vector of bytes at a time, since entropy-coded data is most of a JPEG.
+    /// </summary>
+    private static int NextMarker(ReadOnlySpan<byte> data, int from)
+    {
+        var i = from;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var ff = new Vector<byte>(0xFF);
+            while (i + Vector<byte>.Count + 1 <= data.Length)
+            {
+                var here = new Vector<byte>(data[i..]);
+                var next = new Vector<byte>(data[(i + 1)..]);
+                var found = Vector.Equals(here, ff) & ~(Vector.Equals(next, Vector<byte>.Zero) | Vector.Equals(next, ff));
+                if (found != Vector<byte>.Zero)
+                {
+                    for (var j = 0; j < Vector<byte>.Count; j++)
+                    {
+                        if (found[j] != 0)
+                        {
+                            return i + j;
+                        }
+                    }
+                }
+
+                i += Vector<byte>.Count;
+            }
+        }
+
+        for (; i + 1 < data.Length; i++)
+        {
+            if (data[i] == 0xFF && data[i + 1] is not 0x00 and not 0xFF)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>
     /// The units (MCUs) of a scan: whole MCUs of every component when interleaved; for a scan of
     /// one component, that component's blocks (libjpeg's <c>width_in_blocks</c> x <c>height_in_blocks</c>).
     /// </summary>
@@ -864,8 +896,13 @@ internal ref struct JpegWalk
         return (((long)_width * h) + (8L * _maxH) - 1) / (8L * _maxH) * ((((long)_height * v) + (8L * _maxV) - 1) / (8L * _maxV));
     }
 
-    private readonly HeaderRead EndOfData()
+    private HeaderRead EndOfData()
     {
+        if (CountScanMarkers(_data.Length) is { } tooMany)
+        {
+            return tooMany;
+        }
+
         if (_complete)
         {
             return !_frame
@@ -880,6 +917,11 @@ internal ref struct JpegWalk
 
     private HeaderRead Accept()
     {
+        if (CountScanMarkers(_data.Length) is { } tooMany)
+        {
+            return tooMany;
+        }
+
         Flush(_keepFrom, _data.Length);
         return HeaderRead.Accept(Facts());
     }
@@ -905,29 +947,36 @@ internal ref struct JpegWalk
             _stray);
     }
 
-    /// <summary>FF DA pairs anywhere in <paramref name="data"/>.</summary>
-    internal static int CountScanMarkers(ReadOnlySpan<byte> data)
+    /// <summary>
+    /// Counts the FF DA pairs whose FF lies before <paramref name="to"/> and was not counted yet, and
+    /// refuses the image once they pass <see cref="JpegHeader.MaxScans"/>. With entropy-coded data
+    /// skipped (it holds no FF DA but the marker that ends it), the bytes are searched once.
+    /// </summary>
+    private HeaderRead? CountScanMarkers(int to)
     {
-        var count = 0;
-        var i = 1;
-        while (i < data.Length)
+        var data = _data;
+        var i = _pairsFrom;
+        while (i < to)
         {
-            var next = data[i..].IndexOf((byte)Sos);
-            if (next < 0)
+            var ff = data[i..to].IndexOf((byte)0xFF);
+            if (ff < 0)
             {
                 break;
             }
 
-            i += next;
-            if (data[i - 1] == 0xFF)
+            i += ff + 1;
+            if (i < data.Length && data[i] == Sos)
             {
-                count++;
+                _scanMarkers++;
             }
-
-            i++;
         }
 
-        return count;
+        _pairsFrom = Math.Max(_pairsFrom, to);
+        return _scanMarkers > JpegHeader.MaxScans
+            ? HeaderRead.Refuse(
+                ProblemTypes.ImageTooComplex,
+                $"The JPEG holds {_scanMarkers} start-of-scan markers (FF DA); the limit is {JpegHeader.MaxScans}. ImageSharp decodes a scan, one pass over the image, at every one its marker search meets.")
+            : null;
     }
 
     private readonly string ColorEvidence()

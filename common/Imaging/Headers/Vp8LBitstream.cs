@@ -37,6 +37,8 @@ internal ref struct Vp8LBitstream
     private const int MaxAlphabet = 256 + 24 + (1 << MaxCacheBits);
     private const int LiteralCodes = 256;
     private const int LengthCodes = 24;
+    private const int LookupBits = 8;
+    private const int LookupSize = 1 << LookupBits;
 
     private static ReadOnlySpan<byte> CodeLengthCodeOrder => [17, 18, 0, 1, 2, 3, 4, 5, 16, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
 
@@ -260,6 +262,7 @@ internal ref struct Vp8LBitstream
         Span<ushort> symbols = stackalloc ushort[MaxAlphabet + (3 * 256) + 40];
         Span<int> counts = stackalloc int[5 * 16];
         Span<int> singles = stackalloc int[5];
+        Span<ushort> lookups = stackalloc ushort[5 * LookupSize];
         var offset = 0;
         Span<int> starts = stackalloc int[5];
         for (var j = 0; j < 5; j++)
@@ -273,8 +276,18 @@ internal ref struct Vp8LBitstream
             }
 
             singles[j] = counts[16 * j] == -1 ? symbols[offset] : -1;
+            if (singles[j] < 0)
+            {
+                BuildLookup(symbols.Slice(offset, alphabet), counts.Slice(16 * j, 16), lookups.Slice(LookupSize * j, LookupSize));
+            }
+
             offset += alphabet;
         }
+
+        var greenSymbols = symbols[starts[0]..];
+        var greenCounts = counts[..16];
+        var greenLookup = lookups[..LookupSize];
+        var trivialRest = singles[1] >= 0 && singles[2] >= 0 && singles[3] >= 0;
 
         var total = (long)width * height;
         long pos = 0;
@@ -283,12 +296,21 @@ internal ref struct Vp8LBitstream
         while (pos < total)
         {
             var before = _bit;
-            var green = Decode(symbols[starts[0]..], counts[..16], singles[0]);
+            var green = Decode(greenSymbols, greenCounts, singles[0], greenLookup);
             if (green < LiteralCodes)
             {
-                var red = Decode(symbols[starts[1]..], counts.Slice(16, 16), singles[1]);
-                Decode(symbols[starts[2]..], counts.Slice(32, 16), singles[2]);
-                Decode(symbols[starts[3]..], counts.Slice(48, 16), singles[3]);
+                int red;
+                if (trivialRest)
+                {
+                    red = singles[1];
+                }
+                else
+                {
+                    red = Decode(symbols[starts[1]..], counts.Slice(16, 16), singles[1], lookups.Slice(LookupSize, LookupSize));
+                    Decode(symbols[starts[2]..], counts.Slice(32, 16), singles[2], lookups.Slice(2 * LookupSize, LookupSize));
+                    Decode(symbols[starts[3]..], counts.Slice(48, 16), singles[3], lookups.Slice(3 * LookupSize, LookupSize));
+                }
+
                 if (_endOfStream)
                 {
                     return Vp8LOutcome.EndOfData;
@@ -304,7 +326,7 @@ internal ref struct Vp8LBitstream
             else if (green < lengthLimit)
             {
                 var length = CopyValue(green - LiteralCodes);
-                var distanceSymbol = Decode(symbols[starts[4]..], counts.Slice(64, 16), singles[4]);
+                var distanceSymbol = Decode(symbols[starts[4]..], counts.Slice(64, 16), singles[4], lookups.Slice(4 * LookupSize, LookupSize));
                 var distance = PlaneDistance(width, CopyValue(distanceSymbol));
                 if (_endOfStream)
                 {
@@ -424,7 +446,7 @@ internal ref struct Vp8LBitstream
             var previous = 8;
             while (symbol < alphabet && max-- > 0)
             {
-                var length = Decode(lengthSymbols, lengthCounts, single);
+                var length = Decode(lengthSymbols, lengthCounts, single, []);
                 if (_endOfStream)
                 {
                     return Vp8LOutcome.EndOfData;
@@ -533,21 +555,65 @@ internal ref struct Vp8LBitstream
         return true;
     }
 
-    /// <summary>Decodes one symbol, one bit at a time (the code's bits come most significant first).</summary>
-    private int Decode(scoped ReadOnlySpan<ushort> symbols, scoped ReadOnlySpan<int> counts, int single)
+    /// <summary>
+    /// Fills <paramref name="lookup"/> (indexed by the next <see cref="LookupBits"/> stream bits) with
+    /// (length &lt;&lt; 12) | symbol for every code of at most that many bits; 0 marks longer codes.
+    /// Codes are assigned canonically and read most significant bit first, so the index is the code
+    /// bit-reversed, repeated for every value of the bits that follow it.
+    /// </summary>
+    private static void BuildLookup(ReadOnlySpan<ushort> symbols, ReadOnlySpan<int> counts, Span<ushort> lookup)
+    {
+        lookup.Clear();
+        int code = 0, index = 0;
+        for (var length = 1; length <= LookupBits; length++)
+        {
+            for (var i = 0; i < counts[length]; i++, code++)
+            {
+                var reversed = 0;
+                for (var b = 0; b < length; b++)
+                {
+                    reversed |= ((code >> b) & 1) << (length - 1 - b);
+                }
+
+                var entry = (ushort)((length << 12) | symbols[index++]);
+                for (var k = reversed; k < LookupSize; k += 1 << length)
+                {
+                    lookup[k] = entry;
+                }
+            }
+
+            code <<= 1;
+        }
+    }
+
+    /// <summary>Decodes one symbol: by the lookup table for short codes, else bit by bit from one 56-bit peek (codes come most significant bit first).</summary>
+    private int Decode(scoped ReadOnlySpan<ushort> symbols, scoped ReadOnlySpan<int> counts, int single, scoped ReadOnlySpan<ushort> lookup)
     {
         if (single >= 0)
         {
             return single;
         }
 
+        var window = Peek();
+        if (!lookup.IsEmpty)
+        {
+            var entry = lookup[(int)(window & (LookupSize - 1))];
+            if (entry != 0)
+            {
+                Advance(entry >> 12);
+                return entry & 0x0FFF;
+            }
+        }
+
         int code = 0, first = 0, index = 0;
         for (var length = 1; length < 16; length++)
         {
-            code |= (int)ReadBits(1);
+            code |= (int)(window & 1);
+            window >>= 1;
             var count = counts[length];
             if (code - first < count)
             {
+                Advance(length);
                 return symbols[index + code - first];
             }
 
@@ -556,11 +622,20 @@ internal ref struct Vp8LBitstream
             code <<= 1;
         }
 
-        return 0; // unreachable for a complete code; the end of the data reads zeros
+        Advance(15);
+        return 0; // unreachable for a complete code
     }
 
     /// <summary>Reads <paramref name="count"/> (at most 24) bits, least significant first; past the end, zeros and the end flag.</summary>
     private uint ReadBits(int count)
+    {
+        var value = (uint)(Peek() & ((1UL << count) - 1));
+        Advance(count);
+        return _endOfStream ? 0 : value;
+    }
+
+    /// <summary>The next 56 or more bits, least significant first (zeros past the data).</summary>
+    private readonly ulong Peek()
     {
         if (_endOfStream)
         {
@@ -568,7 +643,6 @@ internal ref struct Vp8LBitstream
         }
 
         var byteIndex = (int)(_bit >> 3);
-        var shift = (int)(_bit & 7);
         ulong window;
         if (byteIndex + 8 <= _data.Length)
         {
@@ -577,20 +651,22 @@ internal ref struct Vp8LBitstream
         else
         {
             window = 0;
-            for (var i = 0; i < 8 && byteIndex + i < _data.Length; i++)
+            for (var i = 0; byteIndex + i < _data.Length; i++)
             {
                 window |= (ulong)_data[byteIndex + i] << (8 * i);
             }
         }
 
+        return window >> (int)(_bit & 7);
+    }
+
+    private void Advance(int count)
+    {
         _bit += count;
         if (_bit > _totalBits)
         {
             _endOfStream = true;
-            return 0;
         }
-
-        return (uint)((window >> shift) & ((1UL << count) - 1));
     }
 
     private Vp8LOutcome Invalid(string problem)
