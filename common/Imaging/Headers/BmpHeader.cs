@@ -375,9 +375,10 @@ internal static class BmpHeader
         var bits = facts.BitsPerPixel;
         var entries = facts.PaletteEntries;
         var fullBytes = facts.Width * bits / 8;
-        for (var y = 0; y < facts.Height && (y + 1L) * stride <= pixels.Length; y++)
+        var rowBytes = ((facts.Width * bits) + 7) / 8;
+        for (var y = 0; y < facts.Height && ((long)y * stride) + rowBytes <= pixels.Length; y++)
         {
-            var row = pixels.Slice(y * stride, stride);
+            var row = pixels.Slice(y * stride, rowBytes);
             var bad = bits switch
             {
                 8 => row[..fullBytes].IndexOfAnyInRange((byte)entries, (byte)255) >= 0,

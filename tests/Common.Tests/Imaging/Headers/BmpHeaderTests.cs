@@ -110,6 +110,19 @@ public sealed class BmpHeaderTests(ITestOutputHelper output)
         Assert.NotNull(DecodeCheck.TryDecode(bytes).Error); // ImageSharp fails
     }
 
+    [Theory]
+    [InlineData(0)] // the last row stored, with its padding
+    [InlineData(3)] // the last row stored, its 3 padding bytes cut off: both decoders still read it
+    public void Read_PaletteIndexBeyondTheTableInTheLastRowStored_Refused(int paddingCut)
+    {
+        // Bottom-up rows: the top row (y 0) is stored last.
+        var full = CraftedBmp.Build(new BmpSpec(13, 4, 8) { Palette = CraftedBmp.DefaultPalette(16), Pixel = (x, y) => x == 12 && y == 0 ? 200u : 1u }).Bytes;
+        var bytes = full[..^paddingCut];
+
+        AssertRefused(BmpHeader.Read(bytes, complete: true, bytes.Length), ProblemTypes.CorruptImage, "palette index 200");
+        Assert.False(Pillow.Read(bytes).Refused); // Pillow paints index 200 as gray 200
+    }
+
     [Fact]
     public void Read_RunLengthIndexBeyondTheTable_Refused()
     {
@@ -372,6 +385,17 @@ public sealed class BmpHeaderTests(ITestOutputHelper output)
         var bytes = CraftedBmp.Build(new BmpSpec(8, 4, 8) { Palette = CraftedBmp.DefaultPalette(16), Offset = offset }).Bytes;
 
         AssertRefused(BmpHeader.Read(bytes, complete: true, bytes.Length), ProblemTypes.CorruptImage, detail);
+    }
+
+    [Fact]
+    public void Read_SideAtImageSharpsLimit_AcceptedAndOneOver_Refused()
+    {
+        var (atLimit, white) = CraftedBmp.Build(new BmpSpec(BmpHeader.MaxDimension, 1, 24));
+        var over = CraftedBmp.Build(new BmpSpec(BmpHeader.MaxDimension + 1, 1, 24)).Bytes;
+
+        AssertCountsAsPillowDoes(atLimit, BmpHeader.Read(atLimit, complete: true, atLimit.Length), white, BmpHeader.MaxDimension, 1);
+        AssertRefused(BmpHeader.Read(over, complete: true, over.Length), ProblemTypes.CorruptImage, $"1 to {BmpHeader.MaxDimension}");
+        Assert.NotNull(DecodeCheck.TryDecode(over).Error); // ImageSharp's VerifyDimensions throws
     }
 
     [Fact]
