@@ -23,7 +23,9 @@ public class HeaderReaderBenchmarks
         ["bmp-8bit-small-palette"] = () => CraftedBmp.Build(new BmpSpec(1024, 1024, 8) { Palette = CraftedBmp.DefaultPalette(16), Pixel = (x, y) => (uint)((x ^ y) & 15) }).Bytes,
         ["bmp-rle8-runs-of-1"] = () => Rle8RunsOfOne(2048, 1024),
         ["webp-lossless-2mpx"] = () => GeneratedImages.Create(GeneratedKind.WebpLossless, 1632, 1224).Bytes,
-        ["webp-lossless-1-bit-pixels"] = () => LosslessOfOneBitPixels(),
+        ["webp-lossless-1-bit-pixels"] = () => LosslessOfOneBitPixels(5_000_000),
+        ["webp-lossless-1-bit-pixels-whole-500k"] = () => LosslessOfOneBitPixels(4_000_000),
+        ["webp-lossless-2600-groups"] = () => LosslessOfManyGroups(),
     };
 
     private byte[] _body = [];
@@ -81,16 +83,17 @@ public class HeaderReaderBenchmarks
 
     /// <summary>
     /// A 16384x16384 lossless image whose predictor sub-image (4096x4096) codes each pixel in one bit
-    /// (a two-symbol green code): the reader decodes four million pixels' worth of bits from the
-    /// window. Only the first 5 million bits are written (more than the window holds).
+    /// (a two-symbol green code), cut after <paramref name="pixels"/> of them: 5 million overfill
+    /// the window, so the read is a prefix's (the gateway's, budgeted); 4 million make a whole body
+    /// under it, read to its end (every pixel a decoding step; the body is refused as cut short).
     /// </summary>
-    private static byte[] LosslessOfOneBitPixels()
+    private static byte[] LosslessOfOneBitPixels(int pixels)
     {
         var bits = new CraftedWebp.Vp8LBitWriter();
         bits.Header(16384, 16384);
         bits.Write(1, 1); // a transform
         bits.Write(0, 2); // predictor
-        bits.Write(0, 3); // 4x4 blocks: a 1024x1024 sub-image
+        bits.Write(0, 3); // 4x4 tiles: a 4096x4096 sub-image
         bits.Write(0, 1); // no colour cache
         bits.Write(1, 1); // green: a simple code of two 8-bit symbols
         bits.Write(1, 1);
@@ -102,11 +105,49 @@ public class HeaderReaderBenchmarks
         bits.SimpleCode(0);
         bits.SimpleCode(0);
         var random = new Random(1);
-        for (var i = 0; i < 5_000_000; i++)
+        for (var i = 0; i < pixels; i++)
         {
             bits.Write((uint)random.Next(2), 1);
         }
 
         return CraftedWebp.Riff([new WebpChunk("VP8L", bits.ToArray())]);
+    }
+
+    /// <summary>
+    /// A lossless image of the most groups accepted (2600), each of the cheapest codes in bits that
+    /// make a reader work hardest: a one-symbol green code over the largest alphabet (colour cache
+    /// of 11 bits: 2328 symbols), and red, blue and alpha codes of 256 lengths coded in 0 bits each.
+    /// </summary>
+    private static byte[] LosslessOfManyGroups()
+    {
+        const int groups = 2600;
+        var bits = new CraftedWebp.Vp8LBitWriter();
+        bits.Header(16384, 16384);
+        bits.Write(0, 1); // no transform
+        bits.Write(1, 1); // colour cache
+        bits.Write(11, 4); // of 11 bits
+        bits.Write(1, 1); // meta prefix codes
+        bits.Write(7, 3); // precision 9: 32x32 tiles
+        bits.Write(0, 1); // entropy image: no colour cache
+        bits.SingleSymbolCodes(green: (groups - 1) & 0xFF, red: (groups - 1) >> 8, blue: 0, alpha: 0);
+        for (var g = 0; g < groups; g++)
+        {
+            bits.SimpleCode(0);
+            for (var c = 0; c < 3; c++)
+            {
+                bits.Write(0, 1); // a normal code
+                bits.Write(12 - 4, 4); // 12 code-length code lengths: 17, 18, 0..5, 16, 6, 7, 8
+                for (var i = 0; i < 12; i++)
+                {
+                    bits.Write(i == 11 ? 1u : 0u, 3); // only length 8, so coded in 0 bits
+                }
+
+                bits.Write(0, 1); // every symbol's length
+            }
+
+            bits.SimpleCode(0);
+        }
+
+        return CraftedWebp.Riff([new WebpChunk("VP8L", [.. bits.ToArray(), .. new byte[64]])]);
     }
 }

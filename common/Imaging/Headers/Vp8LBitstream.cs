@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace ImageGateway.Common.Imaging.Headers;
 
@@ -16,6 +17,9 @@ internal enum Vp8LOutcome
 
     /// <summary>More prefix-code groups than <see cref="WebpHeader.MaxPrefixCodeGroups"/>.</summary>
     TooManyGroups,
+
+    /// <summary>A prefix read spent its work budget before the group count was known.</summary>
+    OverBudget,
 }
 
 /// <summary>
@@ -25,12 +29,25 @@ internal enum Vp8LOutcome
 /// decodes no pixel of the image itself. The group count is what ImageSharp 2.1.13 sizes the tables
 /// it allocates with <c>new HuffmanCode[groups * tableSize]</c> by, before it reads a single group.
 /// Work is bounded by the bits given: every decoding step reads at least one bit, and a step that
-/// reads none repeats to the end of its sub-image (one group), which is computed at once.
+/// reads none repeats to the end of its sub-image (one group), which is computed at once; code
+/// lengths coded in no bits are filled at once, and a code is built over the lengths written only.
+/// A prefix read (the gateway's) is bounded further: it stops once the group count is known (the
+/// groups' codes are checked only on the whole body) and after <see cref="PrefixWorkBudget"/> steps.
 /// Pixel values are not kept: a backward reference or a colour-cache hit repeats an earlier pixel,
 /// so the largest group index is the largest among the literal pixels of the entropy image.
 /// </summary>
 internal ref struct Vp8LBitstream
 {
+    /// <summary>
+    /// The most decoding steps (a sub-image pixel or copy, a code length, a code) a prefix read
+    /// spends before it gives up on the group count and answers with the worst case
+    /// (<see cref="WebpLosslessStream.WorstCase"/>). Real encodings stay far below: libwebp's encoder
+    /// writes at most 2600 entropy-image pixels and transform sub-images of 1/16 to 1/4096 of the
+    /// image (tiles of 4x4 to 64x64), so an image needs more steps only from about 8 MPix, where
+    /// its decode alone outweighs a backend's whole budget and the worst case changes nothing.
+    /// </summary>
+    public const int PrefixWorkBudget = 1 << 16;
+
     /// <summary>libwebp's MAX_CACHE_BITS.</summary>
     private const int MaxCacheBits = 11;
 
@@ -60,14 +77,21 @@ internal ref struct Vp8LBitstream
 
     private readonly ReadOnlySpan<byte> _data;
     private readonly long _totalBits;
+    private readonly bool _prefixRead;
     private long _bit;
     private bool _endOfStream;
+    private long _work;
 
     /// <param name="data">The stream (a VP8L chunk's payload, or an ALPH chunk's after its header byte).</param>
     /// <param name="whole">The data is the whole stream (else a prefix of it, whose end is only the end of what is known).</param>
-    public Vp8LBitstream(ReadOnlySpan<byte> data, bool whole)
+    /// <param name="prefixRead">
+    /// The read is of a prefix of the body (the gateway's): stop once the group count is known, and
+    /// after <see cref="PrefixWorkBudget"/> steps (<see cref="Vp8LOutcome.OverBudget"/>).
+    /// </param>
+    public Vp8LBitstream(ReadOnlySpan<byte> data, bool whole, bool prefixRead)
     {
         _data = data;
+        _prefixRead = prefixRead;
 
         // libwebp's bit reader reports the end only once its 64-bit window is past the last byte.
         _totalBits = whole ? Math.Max(data.Length, 8) * 8L : data.Length * 8L;
@@ -91,8 +115,18 @@ internal ref struct Vp8LBitstream
     /// <summary>Pixels of the sub-images read so far (transform data, colour map, entropy image).</summary>
     public long SubImagePixels { get; private set; }
 
-    /// <summary>What was learnt of the stream, for <see cref="WebpFacts"/>.</summary>
-    public readonly WebpLosslessStream Facts => new(Groups, ColorCacheBits, Predictor, PackedColorIndex, SubImagePixels);
+    /// <summary>The group count (and so every fact before it) is known.</summary>
+    public bool GroupsKnown { get; private set; }
+
+    /// <summary>Decoding steps taken (sub-image pixels and copies, code lengths, codes).</summary>
+    public readonly long Work => _work;
+
+    /// <summary>
+    /// What was learnt of the stream, for <see cref="WebpFacts"/>; when a prefix ended (or its
+    /// budget ran out) before the group count, the worst case for an image of this size.
+    /// </summary>
+    public readonly WebpLosslessStream Facts(int width, int height) =>
+        GroupsKnown ? new(Groups, ColorCacheBits, Predictor, PackedColorIndex, SubImagePixels) : WebpLosslessStream.WorstCase(width, height);
 
     /// <summary>Reads the 5-byte VP8L header (signature, size, alpha hint, version), then the image stream.</summary>
     public Vp8LOutcome ReadImage(out int width, out int height)
@@ -184,11 +218,17 @@ internal ref struct Vp8LBitstream
         }
 
         Groups = groups;
+        GroupsKnown = true;
         if (groups > WebpHeader.MaxPrefixCodeGroups)
         {
             Problem = $"The WebP lossless image has {groups} prefix-code groups; the limit is {WebpHeader.MaxPrefixCodeGroups}. "
                 + "libwebp reads up to 65536 but builds tables only for the groups its pixels use; ImageSharp builds them for every index up to the largest, outside the image allocator.";
             return Vp8LOutcome.TooManyGroups;
+        }
+
+        if (_prefixRead)
+        {
+            return Vp8LOutcome.Read; // the facts are known; the codes are checked on the whole body
         }
 
         // Every group's five codes, validated and dropped (the image's pixels are not decoded here).
@@ -199,7 +239,7 @@ internal ref struct Vp8LBitstream
         {
             for (var j = 0; j < 5; j++)
             {
-                var code = ReadCode(AlphabetSize(j, cache), lengths, symbols, counts);
+                var code = ReadCode(AlphabetSize(j, cache), lengths, symbols, counts, sorted: false);
                 if (code != Vp8LOutcome.Read)
                 {
                     return code;
@@ -269,7 +309,7 @@ internal ref struct Vp8LBitstream
         {
             var alphabet = AlphabetSize(j, cache);
             starts[j] = offset;
-            var code = ReadCode(alphabet, lengths, symbols.Slice(offset, alphabet), counts.Slice(16 * j, 16));
+            var code = ReadCode(alphabet, lengths, symbols.Slice(offset, alphabet), counts.Slice(16 * j, 16), sorted: true);
             if (code != Vp8LOutcome.Read)
             {
                 return code;
@@ -295,6 +335,11 @@ internal ref struct Vp8LBitstream
         var cacheLimit = lengthLimit + (cache > 0 ? 1 << cache : 0);
         while (pos < total)
         {
+            if (++_work > PrefixWorkBudget && _prefixRead)
+            {
+                return Vp8LOutcome.OverBudget;
+            }
+
             var before = _bit;
             var green = Decode(greenSymbols, greenCounts, singles[0], greenLookup);
             if (green < LiteralCodes)
@@ -397,86 +442,112 @@ internal ref struct Vp8LBitstream
 
     /// <summary>
     /// libwebp's <c>ReadHuffmanCode</c>: a simple code (one or two symbols) or code lengths coded by a
-    /// code-length code; fills the canonical decoding table (<paramref name="counts"/>: codes per
-    /// length, or -1 in [0] for a single 0-bit symbol; <paramref name="symbols"/>: by length, then value).
+    /// code-length code; fills <paramref name="counts"/> (codes per length, or -1 in [0] for a single
+    /// 0-bit symbol) and, when <paramref name="sorted"/>, <paramref name="symbols"/> (by length, then
+    /// value) for decoding with it. Lengths are counted as they are read, so a code that is only
+    /// checked costs its bits, not its alphabet.
     /// </summary>
-    private Vp8LOutcome ReadCode(int alphabet, scoped Span<byte> lengths, scoped Span<ushort> symbols, scoped Span<int> counts)
+    private Vp8LOutcome ReadCode(int alphabet, scoped Span<byte> lengths, scoped Span<ushort> symbols, scoped Span<int> counts, bool sorted)
     {
-        lengths[..Math.Max(alphabet, 256)].Clear();
+        if (++_work > PrefixWorkBudget && _prefixRead)
+        {
+            return Vp8LOutcome.OverBudget;
+        }
+
         if (ReadBits(1) == 1)
         {
             var two = ReadBits(1) == 1;
             var first = (int)ReadBits(ReadBits(1) == 0 ? 1 : 8);
-            lengths[first] = 1;
-            if (two)
+            var second = two ? (int)ReadBits(8) : -1;
+            if (_endOfStream)
             {
-                lengths[(int)ReadBits(8)] = 1;
+                return Vp8LOutcome.EndOfData;
+            }
+
+            return Simple(alphabet, first, second, symbols, counts)
+                ? Vp8LOutcome.Read
+                : Invalid("The WebP lossless stream has a prefix code whose lengths libwebp refuses (none, too many, or too few).");
+        }
+
+        Span<byte> codeLengthLengths = stackalloc byte[19];
+        codeLengthLengths.Clear();
+        var n = (int)ReadBits(4) + 4;
+        for (var i = 0; i < n; i++)
+        {
+            codeLengthLengths[CodeLengthCodeOrder[i]] = (byte)ReadBits(3);
+        }
+
+        Span<ushort> lengthSymbols = stackalloc ushort[19];
+        Span<int> lengthCounts = stackalloc int[16];
+        if (!Build(codeLengthLengths, lengthSymbols, lengthCounts))
+        {
+            return _endOfStream ? Vp8LOutcome.EndOfData : Invalid("The WebP lossless stream has an invalid code-length code.");
+        }
+
+        var single = lengthCounts[0] == -1 ? lengthSymbols[0] : -1;
+        var max = alphabet;
+        if (ReadBits(1) == 1)
+        {
+            var bits = 2 + (2 * (int)ReadBits(3));
+            max = 2 + (int)ReadBits(bits);
+            if (max > alphabet)
+            {
+                return _endOfStream ? Vp8LOutcome.EndOfData : Invalid($"The WebP lossless stream codes {max} code lengths for an alphabet of {alphabet}.");
             }
         }
-        else
+
+        counts.Clear();
+        var symbol = 0;
+        var previous = 8;
+        var last = 0; // the last symbol given a length: the code's symbol when it has only one
+        while (symbol < alphabet && max-- > 0)
         {
-            Span<byte> codeLengthLengths = stackalloc byte[19];
-            codeLengthLengths.Clear();
-            var n = (int)ReadBits(4) + 4;
-            for (var i = 0; i < n; i++)
+            if (++_work > PrefixWorkBudget && _prefixRead)
             {
-                codeLengthLengths[CodeLengthCodeOrder[i]] = (byte)ReadBits(3);
+                return Vp8LOutcome.OverBudget;
             }
 
-            Span<ushort> lengthSymbols = stackalloc ushort[19];
-            Span<int> lengthCounts = stackalloc int[16];
-            if (!Build(codeLengthLengths, lengthSymbols, lengthCounts))
+            int value, run;
+            if (single is >= 0 and < 16)
             {
-                return _endOfStream ? Vp8LOutcome.EndOfData : Invalid("The WebP lossless stream has an invalid code-length code.");
+                // Every remaining length is this one, coded in no bits.
+                (value, run) = (single, Math.Min(max + 1, alphabet - symbol));
+                max = 0;
             }
-
-            var single = lengthCounts[0] == -1 ? lengthSymbols[0] : -1;
-            var max = alphabet;
-            if (ReadBits(1) == 1)
-            {
-                var bits = 2 + (2 * (int)ReadBits(3));
-                max = 2 + (int)ReadBits(bits);
-                if (max > alphabet)
-                {
-                    return _endOfStream ? Vp8LOutcome.EndOfData : Invalid($"The WebP lossless stream codes {max} code lengths for an alphabet of {alphabet}.");
-                }
-            }
-
-            var symbol = 0;
-            var previous = 8;
-            while (symbol < alphabet && max-- > 0)
+            else
             {
                 var length = Decode(lengthSymbols, lengthCounts, single, []);
+                (value, run) = length switch
+                {
+                    < 16 => (length, 1),
+                    16 => (previous, (int)ReadBits(2) + 3),
+                    17 => (0, (int)ReadBits(3) + 3),
+                    _ => (0, (int)ReadBits(7) + 11),
+                };
                 if (_endOfStream)
                 {
                     return Vp8LOutcome.EndOfData;
                 }
 
-                if (length < 16)
+                if (symbol + run > alphabet)
                 {
-                    lengths[symbol++] = (byte)length;
-                    if (length != 0)
-                    {
-                        previous = length;
-                    }
+                    return Invalid("The WebP lossless stream repeats a code length past its alphabet.");
                 }
-                else
-                {
-                    var repeat = length switch
-                    {
-                        16 => (int)ReadBits(2) + 3,
-                        17 => (int)ReadBits(3) + 3,
-                        _ => (int)ReadBits(7) + 11,
-                    };
-                    if (symbol + repeat > alphabet)
-                    {
-                        return _endOfStream ? Vp8LOutcome.EndOfData : Invalid("The WebP lossless stream repeats a code length past its alphabet.");
-                    }
 
-                    lengths.Slice(symbol, repeat).Fill(length == 16 ? (byte)previous : (byte)0);
-                    symbol += repeat;
+                if (length < 16 && length != 0)
+                {
+                    previous = length;
                 }
             }
+
+            if (value != 0)
+            {
+                counts[value] += run;
+                last = symbol + run - 1;
+            }
+
+            lengths.Slice(symbol, run).Fill((byte)value);
+            symbol += run;
         }
 
         if (_endOfStream)
@@ -484,28 +555,40 @@ internal ref struct Vp8LBitstream
             return Vp8LOutcome.EndOfData;
         }
 
-        return Build(lengths[..alphabet], symbols, counts)
+        // The lengths not written are zero.
+        return Complete(lengths[..symbol], last, symbols, counts, sorted)
             ? Vp8LOutcome.Read
             : Invalid("The WebP lossless stream has a prefix code whose lengths libwebp refuses (none, too many, or too few).");
     }
 
-    /// <summary>
-    /// libwebp's <c>BuildHuffmanTable</c> rules: at least one code; a single code is 0 bits long;
-    /// otherwise the lengths must make a complete prefix code.
-    /// </summary>
+    /// <summary>Counts <paramref name="lengths"/> (all of them written) and checks the code as <see cref="Complete"/> does.</summary>
     private static bool Build(ReadOnlySpan<byte> lengths, Span<ushort> symbols, Span<int> counts)
     {
         counts.Clear();
-        var used = 0;
         var last = 0;
         for (var s = 0; s < lengths.Length; s++)
         {
             if (lengths[s] != 0)
             {
                 counts[lengths[s]]++;
-                used++;
                 last = s;
             }
+        }
+
+        return Complete(lengths, last, symbols, counts, sorted: true);
+    }
+
+    /// <summary>
+    /// libwebp's <c>BuildHuffmanTable</c> rules on counted lengths: at least one code; a single code
+    /// is 0 bits long (<paramref name="last"/> is its symbol); otherwise the lengths must make a
+    /// complete prefix code. When <paramref name="sorted"/>, lists the symbols by length, then value.
+    /// </summary>
+    private static bool Complete(ReadOnlySpan<byte> lengths, int last, Span<ushort> symbols, Span<int> counts, bool sorted)
+    {
+        var used = 0;
+        for (var length = 1; length < 16; length++)
+        {
+            used += counts[length];
         }
 
         if (used == 0)
@@ -536,22 +619,56 @@ internal ref struct Vp8LBitstream
             return false;
         }
 
-        // Symbols sorted by length, then by value.
-        Span<int> next = stackalloc int[16];
-        for (int length = 1, at = 0; length < 16; length++)
+        if (sorted)
         {
-            next[length] = at;
-            at += counts[length];
-        }
-
-        for (var s = 0; s < lengths.Length; s++)
-        {
-            if (lengths[s] != 0)
+            Span<int> next = stackalloc int[16];
+            for (int length = 1, at = 0; length < 16; length++)
             {
-                symbols[next[lengths[s]]++] = (ushort)s;
+                next[length] = at;
+                at += counts[length];
+            }
+
+            for (var s = 0; s < lengths.Length; s++)
+            {
+                if (lengths[s] != 0)
+                {
+                    symbols[next[lengths[s]]++] = (ushort)s;
+                }
             }
         }
 
+        return true;
+    }
+
+    /// <summary>
+    /// A simple code as libwebp builds it: length 1 for each of its one or two symbols (only those
+    /// within the alphabet count), so one symbol is a 0-bit code and two are a 1-bit code.
+    /// </summary>
+    private static bool Simple(int alphabet, int first, int second, Span<ushort> symbols, Span<int> counts)
+    {
+        counts.Clear();
+        var a = first < alphabet ? first : -1;
+        var b = second >= 0 && second < alphabet && second != a ? second : -1;
+        if (a < 0)
+        {
+            (a, b) = (b, -1);
+        }
+
+        if (a < 0)
+        {
+            return false;
+        }
+
+        if (b < 0)
+        {
+            counts[0] = -1;
+            symbols[0] = (ushort)a;
+            return true;
+        }
+
+        counts[1] = 2;
+        symbols[0] = (ushort)Math.Min(a, b);
+        symbols[1] = (ushort)Math.Max(a, b);
         return true;
     }
 
@@ -587,6 +704,7 @@ internal ref struct Vp8LBitstream
     }
 
     /// <summary>Decodes one symbol: by the lookup table for short codes, else bit by bit from one 56-bit peek (codes come most significant bit first).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Decode(scoped ReadOnlySpan<ushort> symbols, scoped ReadOnlySpan<int> counts, int single, scoped ReadOnlySpan<ushort> lookup)
     {
         if (single >= 0)
@@ -605,6 +723,11 @@ internal ref struct Vp8LBitstream
             }
         }
 
+        return DecodeBitByBit(window, symbols, counts);
+    }
+
+    private int DecodeBitByBit(ulong window, scoped ReadOnlySpan<ushort> symbols, scoped ReadOnlySpan<int> counts)
+    {
         int code = 0, first = 0, index = 0;
         for (var length = 1; length < 16; length++)
         {
@@ -635,7 +758,16 @@ internal ref struct Vp8LBitstream
     }
 
     /// <summary>The next 56 or more bits, least significant first (zeros past the data).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly ulong Peek()
+    {
+        var byteIndex = (int)(_bit >> 3);
+        return byteIndex + 8 <= _data.Length && !_endOfStream
+            ? BinaryPrimitives.ReadUInt64LittleEndian(_data[byteIndex..]) >> (int)(_bit & 7)
+            : PeekNearTheEnd();
+    }
+
+    private readonly ulong PeekNearTheEnd()
     {
         if (_endOfStream)
         {
@@ -643,23 +775,16 @@ internal ref struct Vp8LBitstream
         }
 
         var byteIndex = (int)(_bit >> 3);
-        ulong window;
-        if (byteIndex + 8 <= _data.Length)
+        var window = 0UL;
+        for (var i = 0; byteIndex + i < _data.Length; i++)
         {
-            window = BinaryPrimitives.ReadUInt64LittleEndian(_data[byteIndex..]);
-        }
-        else
-        {
-            window = 0;
-            for (var i = 0; byteIndex + i < _data.Length; i++)
-            {
-                window |= (ulong)_data[byteIndex + i] << (8 * i);
-            }
+            window |= (ulong)_data[byteIndex + i] << (8 * i);
         }
 
         return window >> (int)(_bit & 7);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Advance(int count)
     {
         _bit += count;

@@ -6,9 +6,9 @@ namespace ImageGateway.Common.Imaging.Headers;
 /// its ARGB buffer while inverted, and each sub-image (transform data, entropy image) is kept as ARGB.
 /// </summary>
 /// <param name="PrefixCodeGroups">
-/// The largest group index in the entropy image plus one (1 without one; 0 when a prefix ended
-/// before it): ImageSharp builds Huffman tables for every one of them outside the image allocator.
-/// At most <see cref="WebpHeader.MaxPrefixCodeGroups"/>.
+/// The largest group index in the entropy image plus one (1 without one): ImageSharp builds
+/// Huffman tables for every one of them outside the image allocator. At most
+/// <see cref="WebpHeader.MaxPrefixCodeGroups"/>.
 /// </param>
 /// <param name="ColorCacheBits">Colour cache bits of the image's codes (0 without a cache): the green alphabet, so each group's tables, grow with it.</param>
 /// <param name="Predictor">The stream has a predictor transform (inverted into a second ARGB buffer).</param>
@@ -17,7 +17,17 @@ namespace ImageGateway.Common.Imaging.Headers;
 /// ARGB value), which ImageSharp unpacks into a <c>new uint[]</c> of the whole image.
 /// </param>
 /// <param name="SubImagePixels">Pixels of its sub-images: transform data, colour map and entropy image.</param>
-public readonly record struct WebpLosslessStream(int PrefixCodeGroups, int ColorCacheBits, bool Predictor, bool PackedColorIndex, long SubImagePixels);
+public readonly record struct WebpLosslessStream(int PrefixCodeGroups, int ColorCacheBits, bool Predictor, bool PackedColorIndex, long SubImagePixels)
+{
+    /// <summary>
+    /// The costliest stream a <paramref name="width"/> x <paramref name="height"/> image may have:
+    /// what a prefix read answers when the prefix (or its work budget) ended before the group
+    /// count. The most groups and cache bits, both transforms that keep a second buffer, and
+    /// sub-images of 4x4 tiles for the predictor, colour and entropy images plus a 256-colour map.
+    /// </summary>
+    public static WebpLosslessStream WorstCase(int width, int height) =>
+        new(WebpHeader.MaxPrefixCodeGroups, 11, Predictor: true, PackedColorIndex: true, (3L * ((width + 3) / 4) * ((height + 3) / 4)) + 256);
+}
 
 /// <summary>What <see cref="WebpHeader"/> found: the image chunk ImageSharp 2.1.13 decodes and what its decode keeps.</summary>
 /// <param name="Width">Width of the image chunk (VP8 frame or VP8L header), equal to the VP8X canvas when there is one.</param>

@@ -430,7 +430,7 @@ internal static class WebpHeader
                     : HeaderRead.NeedMoreData;
             }
 
-            var stream = new Vp8LBitstream(payload, whole: payload.Length == image.Size);
+            var stream = new Vp8LBitstream(payload, whole: payload.Length == image.Size, prefixRead: !complete);
             var outcome = stream.ReadImage(out width, out height);
             var refused = Refusal(outcome, stream.Problem, complete, "lossless image");
             if (refused is { } refusedStream)
@@ -438,7 +438,7 @@ internal static class WebpHeader
                 return refusedStream;
             }
 
-            lossless = stream.Facts;
+            lossless = stream.Facts(width, height);
         }
 
         if (canvas is { } size && (size.Width != width || size.Height != height))
@@ -473,7 +473,7 @@ internal static class WebpHeader
                     return HeaderRead.Corrupt($"The WebP's compressed alpha plane is {chunk.Size - 1} bytes long; ImageSharp fails on fewer than 8.");
                 }
 
-                var stream = new Vp8LBitstream(alphaPayload[1..], whole: alphaPayload.Length == chunk.Size);
+                var stream = new Vp8LBitstream(alphaPayload[1..], whole: alphaPayload.Length == chunk.Size, prefixRead: !complete);
                 var outcome = stream.ReadStream(width, height);
                 var refused = Refusal(outcome, stream.Problem, complete, "alpha plane");
                 if (refused is { } refusedAlpha)
@@ -481,7 +481,7 @@ internal static class WebpHeader
                     return refusedAlpha;
                 }
 
-                compressedAlpha = stream.Facts;
+                compressedAlpha = stream.Facts(width, height);
             }
         }
 
@@ -491,7 +491,7 @@ internal static class WebpHeader
     private static HeaderRead? Refusal(Vp8LOutcome outcome, string? problem, bool complete, string what) => outcome switch
     {
         Vp8LOutcome.Read => null,
-        Vp8LOutcome.EndOfData when !complete => null,
+        Vp8LOutcome.EndOfData or Vp8LOutcome.OverBudget when !complete => null,
         Vp8LOutcome.EndOfData => HeaderRead.Corrupt($"The WebP's {what} ends before its prefix codes do; libwebp refuses it."),
         Vp8LOutcome.TooManyGroups => HeaderRead.Refuse(ProblemTypes.ImageTooComplex, problem!),
         _ => HeaderRead.Corrupt(problem!),

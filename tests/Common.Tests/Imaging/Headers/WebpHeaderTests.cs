@@ -66,6 +66,7 @@ public sealed class WebpHeaderTests(ITestOutputHelper output)
             output.WriteLine(name);
             var read = WebpHeader.Read(bytes, complete: true, bytes.Length);
             AssertCountsAsPillowDoes(bytes, read, pillow[i].White, 301, 211, pillow[i]);
+            Assert.Equal(read.Facts, WebpHeader.Read(bytes, complete: false, bytes.Length).Facts); // the gateway weighs it as the backend does
         }
     }
 
@@ -193,6 +194,82 @@ public sealed class WebpHeaderTests(ITestOutputHelper output)
 
         AssertRefused(WebpHeader.Read(bytes, complete: true, bytes.Length), ProblemTypes.ImageTooComplex, "65536 prefix-code groups");
         Assert.True(bytes.Length < 64);
+    }
+
+    [Fact]
+    public void Read_PrefixWhoseSubImageOutrunsTheWorkBudget_AcceptedAtTheWorstCaseWhileTheBodyIsReadExactly()
+    {
+        // A 2048x2048 image whose predictor sub-image (512x512 tiles) costs one bit a pixel:
+        // 262144 decoding steps from 32 KiB, four times a prefix read's budget.
+        var bits = new CraftedWebp.Vp8LBitWriter();
+        bits.Header(2048, 2048);
+        bits.Write(1, 1); // a transform
+        bits.Write(0, 2); // predictor
+        bits.Write(0, 3); // 4x4 tiles
+        bits.Write(0, 1); // no colour cache
+        bits.Write(1, 1); // green: a simple code of two 1-bit symbols (predictor modes 0 and 1)
+        bits.Write(1, 1);
+        bits.Write(0, 1);
+        bits.Write(0, 1);
+        bits.Write(1, 8);
+        bits.SimpleCode(0);
+        bits.SimpleCode(0);
+        bits.SimpleCode(0);
+        bits.SimpleCode(0);
+        var random = new Random(3);
+        for (var i = 0; i < 512 * 512; i++)
+        {
+            bits.Write((uint)random.Next(2), 1);
+        }
+
+        bits.Write(0, 1); // no other transform
+        bits.Write(0, 1); // no colour cache
+        bits.Write(0, 1); // no meta codes
+        bits.SingleSymbolCodes(green: 0, red: 0, blue: 0, alpha: 0); // residuals 0: black (mode 0) or the left pixel (mode 1)
+        var bytes = CraftedWebp.Riff([new WebpChunk("VP8L", bits.ToArray())]);
+
+        var asPrefix = WebpHeader.Read(bytes, complete: false, bytes.Length);
+        var whole = WebpHeader.Read(bytes, complete: true, bytes.Length);
+
+        Assert.Equal(WebpLosslessStream.WorstCase(2048, 2048), Assert.IsType<WebpFacts>(asPrefix.Facts).Lossless);
+        Assert.Equal(new WebpLosslessStream(1, 0, Predictor: true, PackedColorIndex: false, 512 * 512), Assert.IsType<WebpFacts>(whole.Facts).Lossless);
+        Assert.True(asPrefix.Facts!.DecoderBytes(bytes.Length) > whole.Facts!.DecoderBytes(bytes.Length));
+        AssertCountsAsPillowDoes(bytes, whole, 0, 2048, 2048, Pillow.Read(bytes));
+    }
+
+    [Fact]
+    public void Read_PrefixThatEndsBeforeTheGroupCount_AcceptedAtTheWorstCase()
+    {
+        var stream = CraftedWebp.LosslessWithGroups(40, 30, 300, 0xFFFFFFFF);
+        var bytes = CraftedWebp.Riff([new WebpChunk("VP8L", stream)]);
+        var entropyImageCut = 12 + 8 + 8; // RIFF header, chunk header, the VP8L header and the first bits after it
+
+        var read = WebpHeader.Read(bytes.AsSpan(0, entropyImageCut), complete: false, bytes.Length);
+
+        Assert.Equal(WebpLosslessStream.WorstCase(40, 30), Assert.IsType<WebpFacts>(read.Facts).Lossless);
+    }
+
+    [Fact]
+    public void Read_InvalidGroupCodeInAPrefix_LeftToTheWholeBodysRead()
+    {
+        // One group whose distance code names symbol 200 of an alphabet of 40: libwebp refuses it.
+        var bits = new CraftedWebp.Vp8LBitWriter();
+        bits.Header(4, 4);
+        bits.Write(0, 1); // no transform
+        bits.Write(0, 1); // no colour cache
+        bits.Write(0, 1); // no meta codes
+        bits.SimpleCode(255);
+        bits.SimpleCode(255);
+        bits.SimpleCode(255);
+        bits.SimpleCode(255);
+        bits.SimpleCode(200);
+        var bytes = CraftedWebp.Riff([new WebpChunk("VP8L", [.. bits.ToArray(), .. new byte[8]])]);
+
+        var asPrefix = WebpHeader.Read(bytes, complete: false, bytes.Length);
+
+        Assert.Equal(new WebpLosslessStream(1, 0, false, false, 0), Assert.IsType<WebpFacts>(asPrefix.Facts).Lossless);
+        AssertRefused(WebpHeader.Read(bytes, complete: true, bytes.Length), ProblemTypes.CorruptImage, "prefix code");
+        Assert.True(Pillow.Read(bytes).Refused);
     }
 
     [Fact]
