@@ -21,7 +21,9 @@ namespace ImageGateway.Common.Imaging.Headers;
 /// it allocates with <c>new byte[]</c>) and the pixel data against the body's length.</item>
 /// </list>
 /// The walk reads the headers, the colour table and, for palette images, the pixel indices (a
-/// run-length stream command by command); linear in the bytes given, nothing allocated.
+/// run-length stream command by command); linear in the bytes given, nothing allocated. A prefix
+/// (<c>complete</c> false: the gateway's peek) is read only up to the pixel data: the facts are all
+/// in the headers, and the passes over the pixels are left to the whole body's read.
 /// </summary>
 internal static class BmpHeader
 {
@@ -259,10 +261,13 @@ internal static class BmpHeader
             setColorsUsed,
             compression == BmpCompression.Rgb && bits == 32);
 
+        // A prefix (the gateway's peek) is read up to the pixel data: every fact is in the headers,
+        // and the passes over the pixels (run-length commands, palette indices) are left to the
+        // whole body's read.
         var pixels = offset < (ulong)data.Length ? data[(int)offset..] : [];
-        if (runLength)
+        if (runLength && complete)
         {
-            var rle = RunLengthData(pixels, facts, complete);
+            var rle = RunLengthData(pixels, facts);
             if (rle is { } refusedRle)
             {
                 return refusedRle;
@@ -277,7 +282,7 @@ internal static class BmpHeader
                 return HeaderRead.Corrupt($"The BMP is truncated: its {width}x{height} pixels need {needed} bytes, the body has {known}.");
             }
 
-            if (bits <= 8 && entries < 1 << bits)
+            if (bits <= 8 && entries < 1 << bits && complete)
             {
                 var indices = Indices(pixels, facts);
                 if (indices is { } refusedIndices)
@@ -441,7 +446,7 @@ internal static class BmpHeader
     /// RLE4 (Pillow drops its last pixel), an end of bitmap before the last pixel (Pillow refuses the
     /// file), an index beyond the colour table, data cut short.
     /// </summary>
-    private static HeaderRead? RunLengthData(ReadOnlySpan<byte> rle, BmpFacts facts, bool complete)
+    private static HeaderRead? RunLengthData(ReadOnlySpan<byte> rle, BmpFacts facts)
     {
         var rle4 = facts.Compression == BmpCompression.Rle4;
         var width = facts.Width;
@@ -453,7 +458,7 @@ internal static class BmpHeader
         {
             if (p + 2 > rle.Length)
             {
-                return complete ? RleTruncated(facts, count, total) : null;
+                return RleTruncated(facts, count, total);
             }
 
             int first = rle[p];
@@ -507,7 +512,7 @@ internal static class BmpHeader
                     var bytes = rle4 ? (second + 1) / 2 : second;
                     if (p + bytes > rle.Length)
                     {
-                        return complete ? RleTruncated(facts, count, total) : null;
+                        return RleTruncated(facts, count, total);
                     }
 
                     for (var i = 0; i < second; i++)

@@ -24,7 +24,10 @@ namespace ImageGateway.Common.Imaging.Headers;
 /// fractional subsampling, restart markers that do not match the restart interval, 12-bit samples.</item>
 /// </list>
 /// The walk is linear in the bytes given: entropy-coded data is searched for 0xFF with a vectorised
-/// <c>IndexOf</c>, nothing is allocated.
+/// <c>IndexOf</c>, nothing is allocated. A prefix (<c>complete</c> false: the gateway's peek) is read
+/// only up to its first scan header, where every fact the decode's cost depends on is known: the
+/// search through the entropy-coded data, and what it finds (later scans, restart markers, stray
+/// bytes, the scan limit), is left to the whole body's read.
 /// </summary>
 internal static class JpegHeader
 {
@@ -255,7 +258,7 @@ internal ref struct JpegWalk
                 continue;
             }
 
-            if (CountScanMarkers(end) is { } tooMany)
+            if (_complete && CountScanMarkers(end) is { } tooMany)
             {
                 return tooMany;
             }
@@ -264,6 +267,14 @@ internal ref struct JpegWalk
             if (scan is { } refusedScan)
             {
                 return refusedScan;
+            }
+
+            if (!_complete)
+            {
+                // A prefix (the gateway's peek) is read to its first scan header, where every fact
+                // the decode's cost depends on is known; what follows is found only by searching the
+                // entropy-coded data, a pass over the body left to the whole body's read.
+                return HeaderRead.Accept(Facts());
             }
 
             pos = end;
@@ -898,7 +909,7 @@ internal ref struct JpegWalk
 
     private HeaderRead EndOfData()
     {
-        if (CountScanMarkers(_data.Length) is { } tooMany)
+        if (_complete && CountScanMarkers(_data.Length) is { } tooMany)
         {
             return tooMany;
         }

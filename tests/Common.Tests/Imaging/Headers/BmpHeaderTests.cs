@@ -124,6 +124,20 @@ public sealed class BmpHeaderTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Read_PrefixWithAPaletteIndexBeyondTheTable_AcceptedAndLeftToTheWholeBodysRead()
+    {
+        // A prefix (the gateway's peek) is read up to the pixel data: the pass over the pixels is the backend's.
+        var bytes = CraftedBmp.Build(new BmpSpec(8, 4, 8) { Palette = CraftedBmp.DefaultPalette(16), Pixel = (x, y) => x == 5 && y == 2 ? 255u : 1u }).Bytes;
+        byte[] rle = [4, 1, 0, 0, 4, 9, 0, 1];
+        var runLength = CraftedBmp.Build(new BmpSpec(4, 2, 8) { Compression = 1, Palette = CraftedBmp.DefaultPalette(4), RunLengthData = rle }).Bytes;
+
+        Assert.Equal(HeaderOutcome.Accepted, BmpHeader.Read(bytes, complete: false, bytes.Length).Outcome);
+        Assert.Equal(HeaderOutcome.Accepted, BmpHeader.Read(runLength, complete: false, runLength.Length).Outcome);
+        AssertRefused(BmpHeader.Read(bytes, complete: true, bytes.Length), ProblemTypes.CorruptImage, "palette index 255");
+        AssertRefused(BmpHeader.Read(runLength, complete: true, runLength.Length), ProblemTypes.CorruptImage, "palette index 9");
+    }
+
+    [Fact]
     public void Read_RunLengthIndexBeyondTheTable_Refused()
     {
         byte[] rle = [4, 1, 0, 0, 4, 9, 0, 1];

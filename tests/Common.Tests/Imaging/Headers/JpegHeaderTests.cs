@@ -356,6 +356,27 @@ public sealed class JpegHeaderTests(ITestOutputHelper output)
         Assert.True(prefix.DecoderBytes(bytes.Length) > whole.DecoderBytes(bytes.Length));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Read_PrefixOfAJpeg_ReadToItsFirstScanHeaderOnly(bool progressive)
+    {
+        // The whole body's read refuses what lies after the first scan (a JPG3 segment before EOI);
+        // a prefix's read (the gateway's) stops at the first scan header, with the same cost.
+        var spec = new JpegSpec(640, 480) { Components = Ycc420, Progressive = progressive };
+        var valid = CraftedJpeg.Build(spec).Bytes;
+        var (bytes, _) = WithSegment(spec, Segment(0xF3, [1, 2, 3]), before: 0xD9);
+
+        var asPrefix = Assert.IsType<JpegFacts>(JpegHeader.Read(bytes, complete: false, bytes.Length).Facts);
+        var validWhole = Assert.IsType<JpegFacts>(JpegHeader.Read(valid, complete: true, valid.Length).Facts);
+
+        Assert.Equal(1, asPrefix.Scans);
+        Assert.Equal(1, asPrefix.DecodePasses);
+        Assert.Equal(validWhole.DecoderBytes(valid.Length), asPrefix.DecoderBytes(valid.Length));
+        Assert.Equal(validWhole with { Scans = 1, ScanMarkers = 0 }, asPrefix);
+        AssertRefused(JpegHeader.Read(bytes, complete: true, bytes.Length), ProblemTypes.CorruptImage, "JPG3");
+    }
+
     [Fact]
     public void Read_SegmentRunningPastTheDeclaredBodyLength_Refused()
     {
