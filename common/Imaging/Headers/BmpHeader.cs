@@ -408,8 +408,12 @@ internal static class BmpHeader
         return null;
     }
 
-    /// <summary>Whether a byte of packed 4-bit indices holds one at or beyond <paramref name="entries"/> (16 bytes at a time).</summary>
-    private static bool BadNibbles(ReadOnlySpan<byte> bytes, int entries)
+    /// <summary>
+    /// Whether a byte of packed 4-bit indices holds one at or beyond <paramref name="entries"/> (1 to
+    /// 15), a vector of bytes at a time; <see cref="BadNibblesScalar"/> is the reference it is tested
+    /// against, and reads the tail.
+    /// </summary>
+    internal static bool BadNibbles(ReadOnlySpan<byte> bytes, int entries)
     {
         var i = 0;
         if (Vector.IsHardwareAccelerated)
@@ -427,9 +431,15 @@ internal static class BmpHeader
             }
         }
 
-        for (; i < bytes.Length; i++)
+        return BadNibblesScalar(bytes[i..], entries);
+    }
+
+    /// <summary><see cref="BadNibbles"/> a byte at a time.</summary>
+    internal static bool BadNibblesScalar(ReadOnlySpan<byte> bytes, int entries)
+    {
+        foreach (var b in bytes)
         {
-            if (bytes[i] >> 4 >= entries || (bytes[i] & 0x0F) >= entries)
+            if (b >> 4 >= entries || (b & 0x0F) >= entries)
             {
                 return true;
             }

@@ -852,9 +852,10 @@ internal ref struct JpegWalk
     /// <summary>
     /// The position of the 0xFF that starts the next marker in entropy-coded data (an 0xFF followed
     /// by a byte other than 00, a stuffed byte, or FF, a fill byte), or -1 when the data ends first.
-    /// Compares a vector of bytes at a time, since entropy-coded data is most of a JPEG.
+    /// Compares a vector of bytes at a time, since entropy-coded data is most of a JPEG;
+    /// <see cref="NextMarkerScalar"/> is the reference it is tested against, and reads the tail.
     /// </summary>
-    private static int NextMarker(ReadOnlySpan<byte> data, int from)
+    internal static int NextMarker(ReadOnlySpan<byte> data, int from)
     {
         var i = from;
         if (Vector.IsHardwareAccelerated)
@@ -880,7 +881,13 @@ internal ref struct JpegWalk
             }
         }
 
-        for (; i + 1 < data.Length; i++)
+        return NextMarkerScalar(data, i);
+    }
+
+    /// <summary><see cref="NextMarker"/> a byte at a time.</summary>
+    internal static int NextMarkerScalar(ReadOnlySpan<byte> data, int from)
+    {
+        for (var i = from; i + 1 < data.Length; i++)
         {
             if (data[i] == 0xFF && data[i + 1] is not 0x00 and not 0xFF)
             {

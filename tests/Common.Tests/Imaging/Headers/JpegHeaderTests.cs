@@ -573,6 +573,26 @@ public sealed class JpegHeaderTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void NextMarker_RandomEntropyCodedData_FindsWhatTheScalarReferenceFinds()
+    {
+        // Bytes drawn mostly from FF and 00 so that markers, stuffed bytes and fill bytes meet at
+        // every offset of a vector, from every start, at every length up to a few vectors.
+        var random = new Random(11);
+        byte[] alphabet = [0xFF, 0xFF, 0xFF, 0x00, 0x00, 0xD0, 0xD9, 0x12];
+        for (var n = 0; n < 20_000; n++)
+        {
+            var data = new byte[random.Next(0, 3 * System.Numerics.Vector<byte>.Count)];
+            for (var i = 0; i < data.Length; i++)
+            {
+                data[i] = random.Next(4) == 0 ? alphabet[random.Next(alphabet.Length)] : (byte)0xFF;
+            }
+
+            var from = random.Next(0, data.Length + 1);
+            Assert.Equal(JpegWalk.NextMarkerScalar(data, from), JpegWalk.NextMarker(data, from));
+        }
+    }
+
+    [Fact]
     public void Normalise_BodyWithoutStrayBytes_ReturnsTheSameMemory()
     {
         var bytes = CraftedJpeg.Build(new JpegSpec(16, 16)).Bytes;
