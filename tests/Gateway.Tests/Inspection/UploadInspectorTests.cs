@@ -125,7 +125,7 @@ public sealed class UploadInspectorTests
         var jpeg = Assert.IsType<JpegFacts>(verdict.Facts);
         Assert.False(jpeg.Progressive);
         // A baseline 4:2:0 frame costs far less than the dearest (progressive 4:4:4) one.
-        var dearest = jpeg with { Progressive = true, Components = [new(1, 1), new(1, 1), new(1, 1)] };
+        var dearest = jpeg with { Progressive = true, KeepsAllCoefficients = true, Sampling = JpegSampling.FromFrameHeaderBytes([0x11, 0x11, 0x11]) };
         Assert.True(DecodeCostEstimator.Estimate(jpeg, 3_000_000) * 3 < DecodeCostEstimator.Estimate(dearest, 3_000_000));
     }
 }
