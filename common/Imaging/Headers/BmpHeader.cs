@@ -265,9 +265,11 @@ internal static class BmpHeader
         // and the passes over the pixels (run-length commands, palette indices) are left to the
         // whole body's read.
         var pixels = offset < (ulong)data.Length ? data[(int)offset..] : [];
-        if (runLength && complete)
+        if (runLength)
         {
-            var rle = RunLengthData(pixels, facts);
+            // Run-length data has no size to check before it is walked (a prefix's declared length
+            // says nothing about how many pixels the runs cover); the whole body's read walks it.
+            var rle = complete ? RunLengthData(pixels, facts) : null;
             if (rle is { } refusedRle)
             {
                 return refusedRle;

@@ -138,6 +138,18 @@ public sealed class BmpHeaderTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Read_PrefixOfRunLengthDataShorterThanItsPixelsUncompressed_Accepted()
+    {
+        // 64x4 pixels in four runs: 18 bytes of run-length data where 256 bytes of raw pixels would be.
+        byte[] rle = [64, 1, 0, 0, 64, 2, 0, 0, 64, 1, 0, 0, 64, 2, 0, 1];
+        var bytes = CraftedBmp.Build(new BmpSpec(64, 4, 8) { Compression = 1, Palette = CraftedBmp.DefaultPalette(4), RunLengthData = rle }).Bytes;
+
+        Assert.Equal(HeaderOutcome.Accepted, BmpHeader.Read(bytes, complete: false, bytes.Length).Outcome);
+        Assert.Equal(HeaderOutcome.Accepted, BmpHeader.Read(bytes.AsSpan(0, bytes.Length - 4), complete: false, bytes.Length).Outcome);
+        Assert.Equal(HeaderOutcome.Accepted, BmpHeader.Read(bytes, complete: true, bytes.Length).Outcome);
+    }
+
+    [Fact]
     public void Read_RunLengthIndexBeyondTheTable_Refused()
     {
         byte[] rle = [4, 1, 0, 0, 4, 9, 0, 1];
