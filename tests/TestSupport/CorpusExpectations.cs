@@ -2,7 +2,7 @@ namespace ImageGateway.TestSupport;
 
 /// <summary>
 /// What the product must answer for each corpus image, decided from the independent reference
-/// decoders in the manifest, never from the code under test. The README's "Correctness" section
+/// decoders in the manifest, never from the code under test. docs/testing.md ("The corpus")
 /// documents the same rules.
 /// </summary>
 public static class CorpusExpectations
@@ -56,7 +56,7 @@ public static class CorpusExpectations
         ["libpng/testpngs/crashers/badadler.png"] = "bad zlib Adler-32 (libpng crasher): ImageSharp does not verify it and decodes the 1x1 pixel",
     };
 
-    /// <summary>Lossy formats: the count may differ from Pillow's by this much (see README).</summary>
+    /// <summary>Lossy formats: the count may differ from Pillow's by this much (docs/testing.md).</summary>
     public static long LossyTolerance(CorpusImage image) =>
         Math.Max(16, (long)(image.Width ?? 0) * (image.Height ?? 0) / 1000);
 
