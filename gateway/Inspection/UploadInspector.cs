@@ -14,8 +14,9 @@ namespace ImageGateway.Gateway.Inspection;
 /// The gateway always reads the peek as a prefix (<c>complete: false</c>), even when it holds the
 /// whole body: a prefix read stops once the facts are known, whereas a whole-body read also checks
 /// the image data (JPEG entropy data, BMP palette indices and RLE commands, WebP prefix codes),
-/// which costs up to 19 ms for a crafted 500 KB lossless WebP. The backend makes those checks on
-/// every body it decodes (<c>complete: true</c>). docs/formats.md lists which checks run where.
+/// which for a crafted 500 KB lossless WebP costs over 100 times hashing its bytes (docs/formats.md,
+/// "Cost in the gateway"). The backend makes those checks on every body it decodes
+/// (<c>complete: true</c>). docs/formats.md lists which checks run where.
 /// </remarks>
 public sealed class UploadInspector(IOptions<InspectionOptions> options)
 {
