@@ -57,7 +57,7 @@ public sealed class ReportWriterTests
         var statistics = new RunStatistics();
         statistics.RecordSent();
         statistics.RecordCompleted("legit/png", "64x48.png", legit: true, new(Outcome.CountWrong, "200"), TimeSpan.FromMilliseconds(3), TimeSpan.Zero);
-        var options = RunCommandTests.Build("--scenario", "legit", "--warmup", "0");
+        var options = RunCommandTests.Build("legit", "--warmup", "0");
         var scenario = ScenarioCatalog.Create(options.Scenario, LegitImages.Create(), []);
         var report = LoadRun.BuildReport(options, scenario, DateTimeOffset.UtcNow, statistics.Snapshot(), ([], []));
 
@@ -70,9 +70,9 @@ public sealed class ReportWriterTests
     }
 
     /// <summary>A 30 s spike run: 10 answers/s, shed in seconds 10-19, with a cgroup near its limit.</summary>
-    private static RunReport SpikeReport(string folder)
+    internal static RunReport SpikeReport(string folder)
     {
-        var options = RunCommandTests.Build("--scenario", "spike", "--duration", "30s", "--warmup", "0", "--report", folder);
+        var options = RunCommandTests.Build("spike", "--duration", "30s", "--warmup", "0", "--report", folder);
         var scenario = ScenarioCatalog.Create(options.Scenario, LegitImages.Create(), HostileInputs.Create(oversizeBytes: 1024));
         var statistics = new RunStatistics();
         for (var second = 0; second < 30; second++)
