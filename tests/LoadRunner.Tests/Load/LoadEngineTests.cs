@@ -222,14 +222,6 @@ public sealed class LoadEngineTests
         Assert.InRange(early, 3, 7); // a constant 20 req/s would send 10 (timers here may run late, never early)
     }
 
-    private static void InterlockedMax(ref int target, int value)
-    {
-        int seen;
-        while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
-        {
-        }
-    }
-
     private sealed class FakeSender(Func<Payload, Task<ImageGateway.LoadRunner.Classification.Classification>> send) : IRequestSender
     {
         public Task<ImageGateway.LoadRunner.Classification.Classification> SendAsync(Payload payload) => send(payload);
