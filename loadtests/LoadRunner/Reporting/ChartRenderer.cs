@@ -113,16 +113,18 @@ public static class ChartRenderer
         var plot = NewPlot("Backend memory", "seconds since measurement began", "MiB");
         var palette = new ScottPlot.Palettes.Category10();
         var index = 0;
+        // One dashed line per distinct limit: backends of one stack share theirs.
+        var sharedLimit = cgroups.Select(c => c.LimitBytes).Distinct().Count() == 1;
         foreach (var cgroup in cgroups)
         {
             var color = palette.GetColor(index++);
             var usage = ChartSeries.Measured(cgroup.UsageBytes, report.WarmupSeconds);
             AddLine(plot, usage.Select(s => s.Second).ToArray(), usage.Select(s => s.Value / MiB).ToArray(),
                 $"cgroup {Path.GetFileName(cgroup.Path)} usage", color);
-            if (cgroup.LimitBytes is { } limit)
+            if (cgroup.LimitBytes is { } limit && (!sharedLimit || cgroup == cgroups[0]))
             {
-                var line = plot.Add.HorizontalLine(limit / MiB, 2, color, LinePattern.Dashed);
-                line.LegendText = $"limit {limit / MiB:0} MiB";
+                var line = plot.Add.HorizontalLine(limit / MiB, 2, sharedLimit ? Colors.Gray : color, LinePattern.Dashed);
+                line.LegendText = sharedLimit && cgroups.Count > 1 ? $"limit {limit / MiB:0} MiB (each)" : $"limit {limit / MiB:0} MiB";
             }
         }
 
@@ -136,6 +138,11 @@ public static class ChartRenderer
         }
 
         MarkPhases(plot, report);
+
+        // From zero, up to the limit: how close memory came to it is the point of this chart.
+        var top = cgroups.SelectMany(c => c.UsageBytes.Select(u => u.Value).Append(c.LimitBytes ?? 0))
+            .Concat(cgroups.Count > 0 ? [] : metricSeries.SelectMany(m => m.Samples.Select(u => u.Value))).DefaultIfEmpty(0).Max() / MiB;
+        plot.Axes.SetLimitsY(0, Math.Max(1, top * 1.1));
         return Save(plot, folder, "memory.png", "Backend memory",
             cgroups.Count > 0 ? "Memory charged to each backend's cgroup (what the kernel OOM-kills on) against its limit (dashed)."
                 : "Memory reported on /metrics (no cgroup was given).");
@@ -178,13 +185,21 @@ public static class ChartRenderer
             line.LabelOppositeAxis = true;
         }
 
+        // Room above the data area for the phase labels, so they sit between the title and the data.
+        plot.Axes.Top.MinimumSize = 26;
+
         plot.Axes.SetLimitsY(0, double.NaN);
     }
 
     private static Chart Save(Plot plot, string folder, string fileName, string title, string caption)
     {
-        // Outside the data area: a legend inside it covers whatever peak sits in its corner.
-        plot.ShowLegend(Edge.Bottom);
+        // Outside the data area: a legend inside it covers whatever peak sits in its corner. A chart
+        // without legend items gets none (an empty legend panel leaves ScottPlot's image blank).
+        if (plot.GetPlottables().Any(p => p.LegendItems.Any(i => !string.IsNullOrEmpty(i.LabelText))))
+        {
+            plot.ShowLegend(Edge.Bottom);
+        }
+
         plot.SavePng(Path.Combine(folder, fileName), Width, Height);
         return new Chart(fileName, title, caption);
     }

@@ -28,6 +28,24 @@ public sealed class ReportWriterTests
                 Assert.True(new FileInfo(path).Length > 200, name);
             }
 
+            foreach (var chart in new[] { "throughput.png", "latency.png", "status-mix.png", "memory.png" })
+            {
+                // Drawn, not blank: axes, lines, bars and text cover well over 2 % of the image.
+                using var image = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(Path.Combine(folder, chart));
+                var inked = 0L;
+                image.ProcessPixelRows(rows =>
+                {
+                    for (var y = 0; y < rows.Height; y++)
+                    {
+                        foreach (var p in rows.GetRowSpan(y))
+                        {
+                            inked += p.R < 200 || p.G < 200 || p.B < 200 ? 1 : 0;
+                        }
+                    }
+                });
+                Assert.True(inked > image.Width * image.Height / 50, $"{chart}: {inked} inked pixels");
+            }
+
             using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "results.json")));
             var totals = json.RootElement.GetProperty("totals");
             var byOutcome = totals.GetProperty("byOutcome").EnumerateObject().Sum(o => o.Value.GetInt64());
