@@ -2,7 +2,7 @@ namespace ImageGateway.TestSupport;
 
 /// <summary>
 /// What the product must answer for each corpus image, decided from the independent reference
-/// decoders in the manifest, never from the code under test. The README's "Correctness" section
+/// decoders in the manifest, never from the code under test. docs/testing.md ("The corpus")
 /// documents the same rules.
 /// </summary>
 public static class CorpusExpectations
@@ -48,7 +48,7 @@ public static class CorpusExpectations
         ["bmpsuite/q/rgba32abf.bmp"] = "BI_ALPHABITFIELDS (questionable): neither reference decoder reads it; ImageSharp does",
     };
 
-    /// <summary>Lossy formats: the count may differ from Pillow's by this much (see README).</summary>
+    /// <summary>Lossy formats: the count may differ from Pillow's by this much (docs/testing.md).</summary>
     public static long LossyTolerance(CorpusImage image) =>
         Math.Max(16, (long)(image.Width ?? 0) * (image.Height ?? 0) / 1000);
 

@@ -16,7 +16,7 @@ namespace ImageGateway.LoadRunner.Tests.EndToEnd;
 /// <remarks>
 /// The launcher itself is not run here: it builds Release and owns one fixed <c>.run/stack.env</c>,
 /// which <c>LocalLauncherTests</c> uses at the same time. Run against it by hand with
-/// <c>--stack-env .run/stack.env</c> (README, "Load tests").
+/// <c>--stack-env .run/stack.env</c> (docs/load-testing.md).
 /// </remarks>
 public sealed class MixedRunTests(ITestOutputHelper output)
 {
@@ -39,7 +39,7 @@ public sealed class MixedRunTests(ITestOutputHelper output)
         try
         {
             // The backend runs Native AOT in its 50 MiB container (its JIT form thrashes there:
-            // README, "Backend"); without a native build there is no fair 50 MiB test, so the
+            // docs/backend.md); without a native build there is no fair 50 MiB test, so the
             // backends then run unlimited and OOM kills are not checked.
             var (native, whyNoNative) = await NativeBackend.PublishAsync(TimeSpan.FromMinutes(10));
             if (native is null)
