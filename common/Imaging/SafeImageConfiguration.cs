@@ -58,6 +58,10 @@ public static class SafeImageConfiguration
         formats.SetDecoder(JpegFormat.Instance, new JpegDecoder { IgnoreMetadata = true });
         formats.SetDecoder(GifFormat.Instance, new GifDecoder { IgnoreMetadata = true, DecodingMode = FrameDecodingMode.First });
         formats.SetDecoder(WebpFormat.Instance, new WebpDecoder { IgnoreMetadata = true });
+
+        // Pixels a run-length BMP leaves out (a row ended early) are palette index 0, as Pillow (the
+        // reference) reads them; ImageSharp's default paints them black.
+        formats.SetDecoder(BmpFormat.Instance, new BmpDecoder { RleSkippedPixelHandling = RleSkippedPixelHandling.FirstColorOfPalette });
         return configuration;
     }
 

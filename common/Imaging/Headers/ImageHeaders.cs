@@ -137,6 +137,8 @@ public static class ImageHeaders
             PngFacts png => PngImageData.Prepare(body, png),
             GifFacts gif => GifImageData.Prepare(body, gif),
             NetpbmFacts netpbm => NetpbmImageData.Prepare(body, netpbm),
+            JpegFacts { NeedsNormalising: true } jpeg => PreparedImage.Decode(JpegNormaliser.Normalise(body, jpeg)),
+            BmpFacts { NeedsNormalising: true } bmp => PreparedImage.Decode(BmpNormaliser.Normalise(body, bmp)),
             _ => PreparedImage.Decode(body),
         };
     }

@@ -96,6 +96,49 @@ public sealed class ImageCounterFactsTests
     }
 
     /// <summary>
+    /// Bodies ImageSharp 2.1.13 misreads unless <see cref="ImageHeaders.Prepare"/> normalises them
+    /// (<see cref="JpegNormaliser"/>, <see cref="BmpNormaliser"/>), with their white count by construction.
+    /// </summary>
+    public static TheoryData<string, byte[], long> NormalisedForImageSharp()
+    {
+        var (clean, jpegWhite) = CraftedJpeg.Build(new JpegSpec(61, 47) { Components = [new(1, 2, 2), new(2, 1, 1), new(3, 1, 1)] });
+        var parts = JpegParts.Split(clean);
+        parts.Insert(JpegParts.IndexOf(parts, 0xC0), "hello"u8.ToArray()); // as pillow/junk_jpeg_header.jpg
+        var strayBytes = JpegParts.Join(parts);
+        var fill = JpegParts.Join(JpegParts.Split(clean).SelectMany((p, i) => i == 0 ? [p] : new[] { new byte[] { 0xFF, 0xFF }, p }));
+        var palette = CraftedBmp.Build(new BmpSpec(37, 11, 4) { ColorsUsed = 0, Gap = 64 });
+        var fourthByte = CraftedBmp.Build(new BmpSpec(9, 5, 32) { Pixel = (x, y) => (x % 3) switch { 0 => 0x00FFFFFF, 1 => 0x07FFFFFF, _ => 0xFF102030 } });
+        return new TheoryData<string, byte[], long>
+        {
+            { "JPEG with stray bytes before its frame", strayBytes, jpegWhite },
+            { "JPEG with fill bytes before every marker", fill, jpegWhite },
+            { "BMP whose palette is sized from the pixel offset", palette.Bytes, palette.WhitePixels },
+            { "32-bit BMP with something in the unused byte", fourthByte.Bytes, fourthByte.WhitePixels },
+        };
+    }
+
+    /// <summary>
+    /// The backend's count of a body it normalises before decoding equals Pillow's (the reference),
+    /// though ImageSharp would count the raw body otherwise; the estimate still bounds the decode,
+    /// normalised copy included.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(NormalisedForImageSharp))]
+    public void Count_BodyNormalisedForImageSharp_CountsAsPillowDoes(string name, byte[] body, long white)
+    {
+        var facts = Counter.Identify(body);
+        Assert.True(facts is JpegFacts { NeedsNormalising: true } or BmpFacts { NeedsNormalising: true }, $"{name}: {facts}");
+
+        var result = Counter.Count(body, facts);
+        var pillow = Pillow.Read(body);
+
+        Assert.False(pillow.Refused, $"{name}: Pillow {pillow}");
+        Assert.Equal((pillow.Width, pillow.Height, pillow.White), (result.Width, result.Height, result.WhitePixelCount));
+        Assert.Equal(white, result.WhitePixelCount);
+        Count_BodyPreparedBeforeDecoding_IsCountedAndWithinItsEstimate(name, body, white);
+    }
+
+    /// <summary>
     /// A body the backend rewrites or inflates before decoding is counted by construction, and the
     /// estimate (frame + the facts' DecoderBytes + fixed) bounds everything the count allocated,
     /// rewrite included.

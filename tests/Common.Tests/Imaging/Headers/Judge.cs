@@ -8,7 +8,7 @@ namespace ImageGateway.Common.Tests.Imaging.Headers;
 /// backend runs it, on the whole body), the backend's image-data step, ImageSharp's own decode of
 /// what the backend would hand it, ImageSharp's decode of the raw bytes, and Pillow.
 /// </summary>
-internal sealed record Verdict(HeaderRead Read, PreparedImage? Prepared, ImageSharpAnswer? Decoded, ImageSharpAnswer? RawImageSharp, bool RawImageSharpHung, PillowAnswer Pillow)
+internal sealed record Verdict(HeaderRead Read, PreparedImage? Prepared, ImageSharpAnswer? Decoded, ImageSharpAnswer? RawImageSharp, bool RawImageSharpHung, PillowResult Pillow)
 {
     /// <summary>How long a decode of these small inputs may take before it counts as hung (it takes milliseconds).</summary>
     public static readonly TimeSpan HangTimeout = TimeSpan.FromSeconds(2);
