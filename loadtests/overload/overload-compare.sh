@@ -78,7 +78,7 @@ for clients in $steps; do
       for f in "${files[@]}"; do
         n=$((n + 1))
         if [[ "${CLIENT:-hey}" == runner ]]; then
-          dotnet "$root/loadtests/LoadRunner/bin/Release/net10.0/ImageGateway.LoadRunner.dll" --target "$url" --scenario overload \
+          dotnet "$root/loadtests/LoadRunner/bin/Release/net10.0/ImageGateway.LoadRunner.dll" run overload --target "$url" \
             --steps "$per" --step-duration "${seconds}s" --retry-after "${RETRY_AFTER:-honour}" --timeout 30s --image "$f" \
             --no-live --gateway-metrics none --report "$work/report-$n" >/dev/null 2>&1 &
         else

@@ -68,14 +68,14 @@ public sealed class MixedRunTests(ITestOutputHelper output)
             gateway = await Stack.StartGatewayAsync(configuration, backends.Select(b => b.BaseAddress));
             string[] args =
             [
-                "--target", gateway.BaseAddress.ToString(), "--scenario", "mixed", "--duration", "4s", "--warmup", "1s", "--vus", "2",
+                "run", "mixed", "--target", gateway.BaseAddress.ToString(), "--duration", "4s", "--warmup", "1s", "--vus", "2",
                 "--corpus", RepoPaths.Corpus, "--report", report, "--no-live",
                 "--gateway-metrics", new Uri(gateway.ManagementAddress, "/metrics").ToString(),
                 .. backends.SelectMany(b => new[] { "--backend-metrics", new Uri(b.ManagementAddress, "/metrics").ToString() }),
                 .. cgroups.SelectMany(c => new[] { "--backend-cgroup", c.Path }),
                 .. cgroups.Count > 0 ? ["--no-oom"] : Array.Empty<string>(),
             ];
-            var exitCode = await RunCommand.Create(LoadRun.ExecuteAsync).Parse(args).InvokeAsync().WaitAsync(RunTimeout);
+            var exitCode = await LoadRunnerCommand.Create(LoadRun.ExecuteAsync).Parse(args).InvokeAsync().WaitAsync(RunTimeout);
 
             using var results = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(report, "results.json")).WaitAsync(RunTimeout));
             var root = results.RootElement;
