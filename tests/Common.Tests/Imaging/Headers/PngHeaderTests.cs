@@ -163,6 +163,29 @@ public sealed class PngHeaderTests
         }
     }
 
+    /// <summary>
+    /// A palette image whose data ends early: ImageSharp leaves the missing rows out of the count,
+    /// Pillow paints them palette entry 0 (white here), libpng refuses. Found by the differential
+    /// fuzzer (tests/fuzz-regressions/png-palette-image-data-short-*): refused after an inflate.
+    /// </summary>
+    [Fact]
+    public void Prepare_PaletteImageDataShorterThanTheImage_IsRefusedWherePillowPaintsEntryZero()
+    {
+        var raw = CraftedPng.RawData(300, 300, Checker, colorType: 3);
+        var png = CraftedPng.Build(
+            CraftedPng.Ihdr(300, 300, colorType: 3),
+            CraftedPng.Chunk("PLTE", [255, 255, 255, 0, 0, 0]),
+            CraftedPng.Chunk("IDAT", CraftedPng.Compress(raw[..(40 * 301)])),
+            CraftedPng.Chunk("IEND", []));
+
+        var verdict = Verdict.Of(png);
+
+        Assert.Equal(HeaderOutcome.Accepted, verdict.Read.Outcome);
+        verdict.AssertRefused("truncated");
+        Assert.False(verdict.Pillow.Refused, $"Pillow {verdict.Pillow}");
+        Assert.NotEqual(verdict.Pillow.White, verdict.RawImageSharp!.White); // the evidence: alone, ImageSharp miscounts
+    }
+
     public static TheoryData<string, byte[], string> StructuralLies()
     {
         var data = CraftedPng.Chunk("IDAT", CraftedPng.Compress(CraftedPng.RawData(8, 8, Checker, colorType: 3)));
