@@ -28,7 +28,7 @@ internal static class Mutator
         var bytes = seed.Bytes;
         var steps = new List<string>();
         var count = 1 + random.Next(3);
-        for (var i = 0; i < count; i++)
+        for (var i = 0; i < count && bytes.Length > 1; i++)
         {
             var layout = Layout.Of(seed.Format, bytes);
             var operation = Operations[random.Next(Operations.Length)];
