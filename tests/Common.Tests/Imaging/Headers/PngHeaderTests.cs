@@ -204,6 +204,7 @@ public sealed class PngHeaderTests
             { "two PLTE", CraftedPng.Build(ihdr3, plte, plte, data, end), "second PLTE" },
             { "PLTE of 257 entries", CraftedPng.Build(ihdr3, CraftedPng.Chunk("PLTE", new byte[771]), data, end), "1 to 256 entries" },
             { "tRNS before PLTE", CraftedPng.Build(ihdr3, CraftedPng.Chunk("tRNS", [0]), plte, data, end), "before the palette" },
+            { "tRNS after IDAT", CraftedPng.Build(ihdr3, plte, data, CraftedPng.Chunk("tRNS", [0]), end), "after its image data: libpng and ImageSharp ignore it, Pillow applies it" },
             { "tRNS longer than PLTE", CraftedPng.Build(ihdr3, plte, CraftedPng.Chunk("tRNS", [0, 0, 0]), data, end), "3 entries for a palette of 2" },
             { "gray tRNS of 4 bytes", CraftedPng.Build(CraftedPng.Ihdr(8, 8, colorType: 0), CraftedPng.Chunk("tRNS", [0, 255, 0, 0]), gray, end), "a gray image's is 2" },
             { "tRNS with a bad CRC", CraftedPng.Build(CraftedPng.Ihdr(8, 8, colorType: 0), badCrc, gray, end), "bad CRC" },
