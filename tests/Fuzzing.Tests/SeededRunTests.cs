@@ -22,13 +22,14 @@ public sealed class SeededRunTests(ITestOutputHelper output)
     public void SeededRun_CorpusMutants_BreakNoInvariant()
     {
         var report = DifferentialFuzzer.Run(
-            new FuzzOptions(Seed, MaxInputs, MaxTime, Deadline: TimeSpan.FromSeconds(10), FindingsFolder: null, Minimise: false),
+            new FuzzOptions(Seed, MaxInputs, MaxTime, Deadline: TimeSpan.FromSeconds(10), FindingsFolder: null, Minimise: false, HttpEvery: 25),
             output.WriteLine);
         output.WriteLine(report.Summary());
 
         // A run the machine starved to a handful of inputs proves nothing: fail rather than pass empty.
         Assert.True(report.Inputs >= 2_000, $"Only {report.Inputs} inputs in {report.Elapsed}: the machine was too slow for the seeded run to mean anything.");
         Assert.True(report.PillowCompared > 0, "No mutant was compared with Pillow.");
+        Assert.True(report.Posted > 0, "No mutant went through the backend's HTTP endpoint.");
         Assert.True(report.Findings.Count == 0, report.Summary());
     }
 }

@@ -11,13 +11,14 @@ namespace ImageGateway.Fuzzing;
 /// <param name="Deadline">How long one decode may take.</param>
 /// <param name="FindingsFolder">Where each finding's input and description are written (null: nowhere).</param>
 /// <param name="Minimise">Minimise each new finding before writing it.</param>
-internal sealed record FuzzOptions(int Seed, int MaxInputs, TimeSpan MaxTime, TimeSpan Deadline, string? FindingsFolder = null, bool Minimise = true);
+/// <param name="HttpEvery">Every this many inputs, one also goes through a real backend's HTTP endpoint (<see cref="BackendShare"/>); 0 for none.</param>
+internal sealed record FuzzOptions(int Seed, int MaxInputs, TimeSpan MaxTime, TimeSpan Deadline, string? FindingsFolder = null, bool Minimise = true, int HttpEvery = 0);
 
 /// <summary>One input that broke an invariant.</summary>
 internal sealed record Finding(Violation Violation, int Index, Seed Seed, string Mutation, byte[] Input, byte[] Minimised);
 
 /// <summary>What a run did.</summary>
-internal sealed record FuzzReport(int Inputs, TimeSpan Elapsed, IReadOnlyList<Finding> Findings, IReadOnlyDictionary<string, int> Outcomes, int PillowCompared, int ChildStarts)
+internal sealed record FuzzReport(int Inputs, TimeSpan Elapsed, IReadOnlyList<Finding> Findings, IReadOnlyDictionary<string, int> Outcomes, int PillowCompared, int ChildStarts, int Posted)
 {
     /// <summary>Known limits met, by name (<see cref="InputChecker.LossyCountDiffers"/>).</summary>
     public IReadOnlyDictionary<string, int> Notes { get; init; } = new Dictionary<string, int>();
@@ -27,7 +28,7 @@ internal sealed record FuzzReport(int Inputs, TimeSpan Elapsed, IReadOnlyList<Fi
     public string Summary()
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"{Inputs} inputs in {Elapsed.TotalSeconds:0.0} s ({InputsPerSecond:0.0} inputs/s), {PillowCompared} compared with Pillow, decode child started {ChildStarts} times");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{Inputs} inputs in {Elapsed.TotalSeconds:0.0} s ({InputsPerSecond:0.0} inputs/s), {PillowCompared} compared with Pillow, {Posted} posted to a backend, decode child started {ChildStarts} times");
         text.AppendLine("Invariants checked on every input:");
         foreach (var (name, rule) in Invariants.All)
         {
@@ -90,11 +91,17 @@ internal static class DifferentialFuzzer
         var lastLog = TimeSpan.Zero;
         using var child = new DecodeChild();
         using var checker = new InputChecker(child, options.Deadline);
+        using var backend = options.HttpEvery > 0 ? BackendShare.Start() : null;
         var index = 0;
         for (; index < options.MaxInputs && clock.Elapsed < options.MaxTime; index++)
         {
             var (origin, input, mutation) = Input(seeds, options.Seed, index);
             var result = checker.Check(input, origin.Format, origin.PillowIsReference);
+            if (backend is not null && index % options.HttpEvery == 0 && backend.Check(input) is { } http)
+            {
+                result = result with { Violations = [.. result.Violations, new Violation(Invariants.DefiniteAnswer, "HTTP: " + http)] };
+            }
+
             outcomes[result.Outcome] = outcomes.GetValueOrDefault(result.Outcome) + 1;
             pillowCompared += result.Pillow is { Refused: false } ? 1 : 0;
             foreach (var note in result.Notes)
@@ -116,7 +123,7 @@ internal static class DifferentialFuzzer
                 }
 
                 log($"#{index} {origin.Name} [{mutation}]: {violation}");
-                var minimised = options.Minimise
+                var minimised = options.Minimise && !violation.Detail.StartsWith("HTTP: ", StringComparison.Ordinal)
                     ? Minimiser.Minimise(input, origin.Format, bytes => checker.Check(bytes, origin.Format, origin.PillowIsReference).Violations.Any(v => v.Invariant == violation.Invariant))
                     : input;
                 var finding = new Finding(violation, index, origin, mutation, input, minimised);
@@ -131,7 +138,7 @@ internal static class DifferentialFuzzer
             }
         }
 
-        return new FuzzReport(index, clock.Elapsed, findings, outcomes, pillowCompared, child.Starts) { Notes = notes };
+        return new FuzzReport(index, clock.Elapsed, findings, outcomes, pillowCompared, child.Starts, backend?.Posted ?? 0) { Notes = notes };
     }
 
     private static void Write(FuzzOptions options, Finding finding)

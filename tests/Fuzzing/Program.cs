@@ -5,7 +5,8 @@ using ImageGateway.TestSupport;
 // The differential fuzzer's long run (docs/fuzzing.md):
 //   dotnet run -c Release --project tests/Fuzzing -- --seconds 3600 --seed 1
 // Options: --seconds N (default 600), --seed N (default 1), --inputs N (default unbounded),
-// --findings DIR (default artifacts/fuzz-findings), --no-minimise.
+// --findings DIR (default artifacts/fuzz-findings), --no-minimise, --http-every N (every Nth input
+// also through a real backend's HTTP endpoint; default 20, 0 for none).
 // With --decode-child it is the decode child the run starts (bodies on stdin, answers on stdout).
 if (args is [DecodeChild.Flag])
 {
@@ -38,6 +39,7 @@ var seed = 1;
 var inputs = int.MaxValue;
 var findings = Path.Combine(RepoPaths.Root, "artifacts", "fuzz-findings");
 var minimise = true;
+var httpEvery = 20;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -47,15 +49,16 @@ for (var i = 0; i < args.Length; i++)
         case "--inputs": inputs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--findings": findings = Path.GetFullPath(args[++i]); break;
         case "--no-minimise": minimise = false; break;
+        case "--http-every": httpEvery = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         default:
-            Console.Error.WriteLine($"Unknown argument {args[i]}. Use --seconds N --seed N [--inputs N] [--findings DIR] [--no-minimise].");
+            Console.Error.WriteLine($"Unknown argument {args[i]}. Use --seconds N --seed N [--inputs N] [--findings DIR] [--no-minimise] [--http-every N].");
             return 2;
     }
 }
 
 Console.WriteLine($"Differential fuzzer: seed {seed}, at most {seconds} s and {(inputs == int.MaxValue ? "any number of" : inputs.ToString(CultureInfo.InvariantCulture))} inputs; findings in {findings}");
 var report = DifferentialFuzzer.Run(
-    new FuzzOptions(seed, inputs, TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(10), findings, minimise),
+    new FuzzOptions(seed, inputs, TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(10), findings, minimise, httpEvery),
     line => Console.WriteLine(line));
 Console.WriteLine(report.Summary());
 return report.Findings.Count == 0 ? 0 : 1;
