@@ -34,6 +34,17 @@ if (args is ["--replay", var file, var seedName])
     return 0;
 }
 
+// The header model's verdict on the first N bytes of FILE (as a prefix of a body of FILE's length):
+//   dotnet run --project tests/Fuzzing -- --read FILE N
+if (args is ["--read", var readFile, var prefixLength])
+{
+    var body = File.ReadAllBytes(readFile);
+    var n = int.Parse(prefixLength, CultureInfo.InvariantCulture);
+    var read = ImageGateway.Common.Imaging.Headers.ImageHeaders.Read(body.AsSpan(0, n), n == body.Length, body.Length, ImageGateway.Common.Imaging.Headers.UploadLimits.Default);
+    Console.WriteLine($"{read.Outcome} {read.Problem?.Type} {read.Detail} {read.Facts}");
+    return 0;
+}
+
 var seconds = 600;
 var seed = 1;
 var inputs = int.MaxValue;
