@@ -33,6 +33,9 @@ internal sealed class InputChecker(DecodeChild child, TimeSpan deadline) : IDisp
     /// <summary>The note (not a finding) of a lossy image whose count differs from Pillow's beyond the tolerance.</summary>
     public const string LossyCountDiffers = "lossy-count-differs";
 
+    /// <summary>The note of a palette PNG with fewer PLTE entries than its bit depth allows whose count differs from Pillow's.</summary>
+    public const string PaletteIndexBeyondPlte = "png-palette-shorter-than-depth";
+
     private static readonly UploadLimits Limits = UploadLimits.Default;
 
     public void Dispose() => child.Dispose();
@@ -261,6 +264,15 @@ internal sealed class InputChecker(DecodeChild child, TimeSpan deadline) : IDisp
 
         if (facts is GifFacts && PillowIgnoresLocalTable(input))
         {
+            return;
+        }
+
+        if (facts is PngFacts { ColorType: 3 } palette && Layout.Of("png", input).Units.FirstOrDefault(u => u.Name == "PLTE") is { } plte
+            && (plte.Length - 12) / 3 < 1 << palette.BitDepth && Math.Abs(decode.White - pillow.White) > 0)
+        {
+            // An index beyond a short palette: ImageSharp clamps to the last entry, libpng gives
+            // black, Pillow a grey; telling needs unfiltering the data (docs/formats.md, "Not covered").
+            notes.Add(new(PaletteIndexBeyondPlte, $"{facts}: counted {decode.White} white, Pillow {pillow.White}; PLTE has {(plte.Length - 12) / 3} entries"));
             return;
         }
 
