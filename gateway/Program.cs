@@ -1,5 +1,6 @@
 using ImageGateway.Common.Hosting;
 using ImageGateway.Common.Management;
+using ImageGateway.Gateway.Api;
 using ImageGateway.Gateway.Buffering;
 using ImageGateway.Gateway.Dispatch;
 using ImageGateway.Gateway.Forwarding;
@@ -12,7 +13,8 @@ SelfProbe.ExitIfRequested(args);
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.Services.AddProblemDetails();
+builder.AddGatewayProblemDetails();
+builder.AddGatewayOpenApi();
 builder.AddServerLimits();
 builder.AddGatewayObservability();
 builder.AddImageInspection();
@@ -27,11 +29,13 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseShedBeforePeek();
+app.UseFormUploadRefusal();
 app.UseImageInspection();
 app.UseUploadBuffering();
 app.MapGatewayHealth();
 app.MapGatewayMetrics();
 app.MapForwarding();
+app.MapGatewayOpenApi();
 app.ListenOnManagementPort();
 
 app.Run();

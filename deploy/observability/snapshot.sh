@@ -65,7 +65,7 @@ for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$prom_port/-/ready" >/dev/n
 
 sleep 6
 from=$(date +%s)
-dotnet run -c Release --no-build --project "$root/loadtests/LoadRunner" -- --target "$GATEWAY_URL" --scenario spike --rate 20 --spike-multiplier 12 \
+dotnet run -c Release --no-build --project "$root/loadtests/LoadRunner" -- run spike --target "$GATEWAY_URL" --rate 20 --spike-multiplier 12 \
   --duration "$duration" --warmup 0 --corpus "$root/tests/corpus" --stack-env "$root/.run/stack.env" --no-live --report "$work/report" | tail -45 || true
 sleep 6
 to=$(date +%s)

@@ -86,7 +86,7 @@ public static class LoadRun
             scenario.Phases.Where(p => !p.Counted).Sum(p => p.Duration.TotalSeconds),
             scenario.MeasuredDuration.TotalSeconds,
             options.CommandLine,
-            timeline.Select(t => new PhaseReport(t.Phase.Name, t.Phase.Model.ToString().ToLowerInvariant(), t.Phase.Rate, t.Phase.VirtualUsers, t.Start.TotalSeconds, t.Phase.Duration.TotalSeconds)).ToList(),
+            timeline.Select(t => new PhaseReport(t.Phase.Name, t.Phase.Model.ToString().ToLowerInvariant(), t.Phase.Rate, t.Phase.VirtualUsers, t.Start.TotalSeconds, t.Phase.Duration.TotalSeconds, t.Phase.RampTo)).ToList(),
             new TotalsReport(stats.Sent, stats.Completed, stats.Lost, stats.Failures, stats.ErrorRate, stats.Outcomes.ToDictionary(o => o.Key.Name(), o => o.Value)),
             stats.StatusMix,
             stats.ByKind.ToDictionary(k => k.Key, k => k.Value.ToDictionary(o => o.Key.Name(), o => o.Value)),

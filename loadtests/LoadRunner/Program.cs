@@ -1,4 +1,4 @@
 using ImageGateway.LoadRunner;
 using ImageGateway.LoadRunner.Cli;
 
-return await RunCommand.Create(LoadRun.ExecuteAsync).Parse(args).InvokeAsync();
+return await LoadRunnerCommand.Create(LoadRun.ExecuteAsync).Parse(args).InvokeAsync();

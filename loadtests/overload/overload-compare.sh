@@ -27,10 +27,10 @@ work=$(mktemp -d); pids=(); cgroups=()
 cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; sleep 0.5; for c in "${cgroups[@]}"; do cgroup_remove "$c" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 wait_ready() { for _ in $(seq 1 150); do curl -sf "$1" >/dev/null && return 0; sleep 0.2; done; echo "not ready: $1" >&2; tail -n 30 "$work"/*.log >&2; return 1; }
-backend_refusals() { # sum of backend_requests_total{outcome="overloaded"} over a stack's backends
+backend_refusals() { # sum of image_gateway_counting_requests_total{image_gateway_outcome="overloaded"} over a stack's backends' management ports
   local total=0 n
-  for url in $(cat "$work/$1.backends"); do
-    n=$(curl -s "$url/metrics" | awk '/^backend_requests_total\{.*outcome="overloaded"/{s+=$2} END{print s+0}')
+  for url in $(cat "$work/$1.management"); do
+    n=$(curl -s "$url/metrics" | awk '/^image_gateway_counting_requests_total\{.*image_gateway_outcome="overloaded"/{s+=$2} END{print s+0}')
     total=$(python3 -c "print(int($total + $n))")
   done
   echo "$total"
@@ -41,22 +41,22 @@ IFS=, read -ra build_list <<<"$builds"
 names=()
 for build in "${build_list[@]}"; do
   name=${build%%=*}; dll=$(realpath "${build#*=}"); names+=("$name")
-  gateway_env=(); : >"$work/$name.backends"; i=0
+  gateway_env=(); : >"$work/$name.backends"; : >"$work/$name.management"; i=0
   for limit in "${limits[@]}"; do
-    i=$((i + 1)); bytes=$(to_bytes "$limit"); port=$(free_port)
+    i=$((i + 1)); bytes=$(to_bytes "$limit"); port=$(free_port); mport=$(free_port)
     cg=$(cgroup_create "overload-$name-b$i-$$" "$bytes"); cgroups+=("$cg"); echo "$cg" >>"$work/$name.cgroups"
     cgroup_exec "$cg" env ASPNETCORE_ENVIRONMENT=Production DOTNET_GCHeapHardLimit="$(gc_heap_hard_limit_hex "$bytes")" \
-      Memory__ContainerLimitBytes="$bytes" "$backend" --contentRoot "$(dirname "$backend")" --urls "http://127.0.0.1:$port" >"$work/$name-b$i.log" 2>&1 &
+      Memory__ContainerLimitBytes="$bytes" Management__Port="$mport" "$backend" --contentRoot "$(dirname "$backend")" --urls "http://127.0.0.1:$port" >"$work/$name-b$i.log" 2>&1 &
     pids+=($!)
     wait_ready "http://127.0.0.1:$port/health/live"
-    echo "http://127.0.0.1:$port" >>"$work/$name.backends"
+    echo "http://127.0.0.1:$port" >>"$work/$name.backends"; echo "http://127.0.0.1:$mport" >>"$work/$name.management"
     gateway_env+=("ReverseProxy__Clusters__backends__Destinations__b${i}__Address=http://127.0.0.1:$port")
   done
   extra_var="GATEWAY_ENV_${name}"; : >"$work/$name.gateways"
   for g in $(seq 1 "$gateways"); do
     gport=$(free_port)
     # shellcheck disable=SC2086
-    env ASPNETCORE_ENVIRONMENT=Production "${gateway_env[@]}" ${!extra_var:-} dotnet "$dll" --contentRoot "$(dirname "$dll")" \
+    env ASPNETCORE_ENVIRONMENT=Production Management__Port="$(free_port)" "${gateway_env[@]}" ${!extra_var:-} dotnet "$dll" --contentRoot "$(dirname "$dll")" \
       --urls "http://127.0.0.1:$gport" >"$work/$name-g$g.log" 2>&1 &
     pids+=($!)
     wait_ready "http://127.0.0.1:$gport/health/ready"
@@ -78,7 +78,7 @@ for clients in $steps; do
       for f in "${files[@]}"; do
         n=$((n + 1))
         if [[ "${CLIENT:-hey}" == runner ]]; then
-          dotnet "$root/loadtests/LoadRunner/bin/Release/net10.0/ImageGateway.LoadRunner.dll" --target "$url" --scenario overload \
+          dotnet "$root/loadtests/LoadRunner/bin/Release/net10.0/ImageGateway.LoadRunner.dll" run overload --target "$url" \
             --steps "$per" --step-duration "${seconds}s" --retry-after "${RETRY_AFTER:-honour}" --timeout 30s --image "$f" \
             --no-live --gateway-metrics none --report "$work/report-$n" >/dev/null 2>&1 &
         else

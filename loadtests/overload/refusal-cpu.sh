@@ -16,13 +16,13 @@ work=$(mktemp -d); pids=(); cg=""
 cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; sleep 0.5; [[ -n "$cg" ]] && cgroup_remove "$cg" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 wait_ready() { for _ in $(seq 1 150); do curl -sf "$1" >/dev/null && return 0; sleep 0.2; done; echo "not ready: $1" >&2; return 1; }
-bytes=$((50 << 20)); bport=$(free_port); gport=$(free_port)
+bytes=$((50 << 20)); bport=$(free_port); gport=$(free_port); gmport=$(free_port)
 cg=$(cgroup_create "refusal-cpu-$$" "$bytes")
 cgroup_exec "$cg" env ASPNETCORE_ENVIRONMENT=Production DOTNET_GCHeapHardLimit="$(gc_heap_hard_limit_hex "$bytes")" Memory__ContainerLimitBytes="$bytes" \
-  "$backend" --contentRoot "$(dirname "$backend")" --urls "http://127.0.0.1:$bport" >"$work/b.log" 2>&1 &
+  Management__Port="$(free_port)" "$backend" --contentRoot "$(dirname "$backend")" --urls "http://127.0.0.1:$bport" >"$work/b.log" 2>&1 &
 pids+=($!); wait_ready "http://127.0.0.1:$bport/health/live"
 env ASPNETCORE_ENVIRONMENT=Production ReverseProxy__Clusters__backends__Destinations__b1__Address="http://127.0.0.1:$bport" Dispatch__ShedPause=00:00:00 \
-  dotnet "$dll" --contentRoot "$(dirname "$dll")" --urls "http://127.0.0.1:$gport" >"$work/g.log" 2>&1 &
+  Management__Port="$gmport" dotnet "$dll" --contentRoot "$(dirname "$dll")" --urls "http://127.0.0.1:$gport" >"$work/g.log" 2>&1 &
 gpid=$!; pids+=($gpid); wait_ready "http://127.0.0.1:$gport/health/ready"
 cpu() { awk '{print $14 + $15}' "/proc/$gpid/stat"; }   # clock ticks
 tick=$(getconf CLK_TCK)
@@ -46,4 +46,4 @@ a=t1/c1; b=(t2-a*c2)/s2 if s2 else float("nan")
 print(f"run 1 (4 clients): {int(c1)} counted, {int(s1)} shed, gateway CPU {t1:.2f} s -> {a*1e6:.0f} us per counted upload")
 print(f"run 2 ({sys.argv[7]} clients, ShedPause 0): {int(c2)} counted, {int(s2)} shed, gateway CPU {t2:.2f} s -> {b*1e6:.0f} us per refusal")
 print(f"one refusal / one counted upload = {b/a:.3f}")' "$c1" "$s1" "$t1" "$c2" "$s2" "$t2" "$clients"
-curl -s "http://127.0.0.1:$gport/metrics" | grep '^image_gateway_dispatch_shed_total' | sed 's/otel_scope_name="ImageGateway.Gateway",//'
+curl -s "http://127.0.0.1:$gmport/metrics" | grep '^image_gateway_dispatch_shed_total' | sed 's/otel_scope_name="ImageGateway.Gateway",//'

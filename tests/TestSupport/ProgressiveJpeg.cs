@@ -56,7 +56,7 @@ public static class ProgressiveJpeg
         ms.Write(sos.ToArray());
 
         var codes = CanonicalCodes();
-        var bits = new BitWriter(ms);
+        var bits = new JpegBitWriter(ms);
         var predictors = new int[components];
         long white = 0;
         var blocksX = (width + 7) / 8;
@@ -108,44 +108,5 @@ public static class ProgressiveJpeg
         }
 
         return codes;
-    }
-
-    /// <summary>Entropy-coded bits, most significant first, with 0xFF byte stuffing and 1-padding.</summary>
-    private sealed class BitWriter(Stream stream)
-    {
-        private int _buffer;
-        private int _count;
-
-        public void Write(int value, int length)
-        {
-            for (var i = length - 1; i >= 0; i--)
-            {
-                _buffer = (_buffer << 1) | ((value >> i) & 1);
-                if (++_count == 8)
-                {
-                    Emit();
-                }
-            }
-        }
-
-        public void Flush()
-        {
-            while (_count != 0)
-            {
-                Write(1, 1);
-            }
-        }
-
-        private void Emit()
-        {
-            stream.WriteByte((byte)_buffer);
-            if (_buffer == 0xFF)
-            {
-                stream.WriteByte(0x00);
-            }
-
-            _buffer = 0;
-            _count = 0;
-        }
     }
 }

@@ -17,13 +17,10 @@ public static class ResponseClassifier
 {
     private const string TypePrefix = "urn:image-gateway:problem:";
 
-    private static readonly Dictionary<string, int> DocumentedTypes = new[]
-    {
-        ProblemTypes.EmptyBody, ProblemTypes.BodyTooLarge, ProblemTypes.NotAnImage, ProblemTypes.UnsupportedFormat,
-        ProblemTypes.UnsupportedEncoding, ProblemTypes.CorruptImage, ProblemTypes.ImageTooLarge, ProblemTypes.HeaderNotFound,
-        ProblemTypes.Overloaded, ProblemTypes.NoHealthyBackend, ProblemTypes.BackendFailed, ProblemTypes.BackendTimeout,
-        ProblemTypes.ClientOverQuota,
-    }.ToDictionary(p => p.Type, p => p.Status, StringComparer.Ordinal);
+    // Every type in the catalogue but internal-error: a 500 is never an answer a client should get.
+    private static readonly Dictionary<string, int> DocumentedTypes = ProblemTypes.All
+        .Where(p => p != ProblemTypes.InternalError)
+        .ToDictionary(p => p.Type, p => p.Status, StringComparer.Ordinal);
 
     public static Classification Timeout { get; } = new(Outcome.Timeout, "timeout");
 

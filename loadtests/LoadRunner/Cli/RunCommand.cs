@@ -11,7 +11,7 @@ using ImageGateway.LoadRunner.Verdicts;
 namespace ImageGateway.LoadRunner.Cli;
 
 /// <summary>
-/// The command line (System.CommandLine 3.0). Every option is documented in <c>README, "Load tests"</c>.
+/// <c>run &lt;scenario&gt;</c> (System.CommandLine 3.0); every option is documented in <c>docs/load-testing.md</c>.
 /// Exit codes: 0 every check passed, 1 a check failed, 2 bad arguments or the target is not reachable.
 /// </summary>
 public static class RunCommand
@@ -20,8 +20,13 @@ public static class RunCommand
     public const int ExitFailed = 1;
     public const int ExitUsage = 2;
 
-    private static readonly Option<string> Target = new("--target") { Description = "Gateway base URL; loopback only", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
-    private static readonly Option<string> Scenario = new("--scenario") { Description = $"One of: {string.Join(", ", ScenarioCatalog.Names)}", Required = true };
+    /// <summary>The target when neither <c>--target</c> nor <c>--stack-env</c> names one.</summary>
+    public const string DefaultTarget = "http://127.0.0.1:8080";
+
+    private static readonly Argument<string> Scenario = new("scenario") { Description = $"One of: {string.Join(", ", ScenarioCatalog.Names)} ('scenarios' lists them)" };
+    private static readonly Option<string?> Target = new("--target") { Description = $"Gateway base URL (default: GATEWAY_URL of --stack-env, else {DefaultTarget}); loopback unless --allow-non-loopback" };
+    private static readonly Option<bool> AllowNonLoopback = new("--allow-non-loopback") { Description = "Allow a target or /metrics URL that is not 127.0.0.0/8, [::1] or localhost (load only what you own)" };
+    private static readonly Option<string[]> Stages = new("--stage", "-s") { Description = "legit/hostile/mixed/soak: a ramping stage DURATION:TARGET (repeatable, in order), e.g. 30s:50; TARGET is req/s (open model) or users (closed); the first starts from --rate or --vus" };
     private static readonly Option<TimeSpan?> Duration = DurationOption("--duration", "Measured length (default 30s; soak 10m); e.g. 500ms, 30s, 5m");
     private static readonly Option<TimeSpan?> Warmup = DurationOption("--warmup", "Uncounted warm-up before measuring (default 5s)");
     private static readonly Option<string?> Model = new("--model") { Description = "closed (N users back to back) or open (constant arrival rate); default closed, open for spike/soak or when --rate is given" };
@@ -53,12 +58,13 @@ public static class RunCommand
     private static readonly Option<TimeSpan?> StepDuration = DurationOption("--step-duration", "overload: length of each step (default 8s)");
     private static readonly Option<string[]> Images = new("--image") { Description = "Send this image file instead of the generated mix (repeatable); its count is ImageSharp's" };
 
-    public static RootCommand Create(Func<RunOptions, CancellationToken, Task<int>> run)
+    public static Command Create(Func<RunOptions, CancellationToken, Task<int>> run)
     {
-        var root = new RootCommand("Load runner for the image-upload gateway: scenarios, open/closed load, classified answers, thresholds and a report.");
+        var root = new Command("run", "Run a scenario against the gateway: open/closed or ramping load, classified answers, thresholds and a report.");
+        root.Arguments.Add(Scenario);
         foreach (var option in new Option[]
         {
-            Target, Scenario, Duration, Warmup, Model, Vus, Rate, HostileRatio, SpikeMultiplier, SpikeDuration, RequestTimeout,
+            Target, AllowNonLoopback, Stages, Duration, Warmup, Model, Vus, Rate, HostileRatio, SpikeMultiplier, SpikeDuration, RequestTimeout,
             MaxInFlight, Corpus, OversizeBytes, Seed, Report, GatewayMetrics, BackendMetrics, BackendCgroup, StackEnv, SampleInterval,
             MetricsFilter, MaxErrorRate, P99, MaxShedRate, MaxRecoveryRejectRate, NoOom, NoLive, RetryAfter, Steps, StepDuration, Images,
         })
@@ -86,21 +92,58 @@ public static class RunCommand
     public static bool TryBuild(ParseResult parse, out RunOptions? options, out string? error)
     {
         options = null;
-        if (!Uri.TryCreate(parse.GetValue(Target), UriKind.Absolute, out var target) || target.Scheme is not ("http" or "https"))
+        StackEnvironment? stack = null;
+        if (parse.GetValue(StackEnv) is { } stackFile)
         {
-            error = "--target must be an absolute http(s) URL.";
+            if (!File.Exists(stackFile))
+            {
+                error = $"--stack-env {stackFile} does not exist (is deploy/run-local.sh running?).";
+                return false;
+            }
+
+            stack = StackEnvironment.Parse(File.ReadAllLines(stackFile));
+        }
+
+        var targetText = parse.GetValue(Target) ?? stack?.GatewayUrl ?? DefaultTarget;
+        if (!Uri.TryCreate(targetText, UriKind.Absolute, out var target) || target.Scheme is not ("http" or "https"))
+        {
+            error = $"--target must be an absolute http(s) URL, not '{targetText}'.";
             return false;
         }
 
-        if (!IsLoopback(target))
+        var allowRemote = parse.GetValue(AllowNonLoopback);
+        if (!allowRemote && !IsLoopback(target))
         {
-            error = $"--target {target} is not a loopback address; this runner only loads 127.0.0.0/8, [::1] or localhost.";
+            error = $"--target {target} is not a loopback address; the runner loads only 127.0.0.0/8, [::1] or localhost unless --allow-non-loopback is given.";
             return false;
         }
 
         var scenario = parse.GetValue(Scenario)!;
         var rate = parse.GetValue(Rate);
         var model = parse.GetValue(Model) is { } m ? Enum.Parse<LoadModel>(m, ignoreCase: true) : ScenarioCatalog.DefaultModel(scenario, rate is not null);
+        var stages = new List<Stage>();
+        foreach (var text in parse.GetValue(Stages) ?? [])
+        {
+            if (!TryParseStage(text, model, out var stage, out error))
+            {
+                return false;
+            }
+
+            stages.Add(stage);
+        }
+
+        if (stages.Count > 0 && !ScenarioCatalog.AcceptsStages(scenario))
+        {
+            error = $"--stage does not apply to {scenario}, which has its own shape; use it with legit, hostile, mixed or soak.";
+            return false;
+        }
+
+        if (stages.Count > 0 && parse.GetValue(Duration) is not null)
+        {
+            error = "--stage and --duration both give the measured length; give one.";
+            return false;
+        }
+
         var settings = new ScenarioSettings(
             scenario,
             parse.GetValue(Duration) ?? ScenarioCatalog.DefaultDuration(scenario),
@@ -110,7 +153,8 @@ public static class RunCommand
             parse.GetValue(Vus),
             parse.GetValue(HostileRatio),
             parse.GetValue(SpikeMultiplier),
-            parse.GetValue(SpikeDuration));
+            parse.GetValue(SpikeDuration),
+            stages);
 
         error = Validate(settings, parse);
         if (error is not null)
@@ -129,15 +173,8 @@ public static class RunCommand
 
         metrics.AddRange(parse.GetValue(BackendMetrics) ?? []);
         var cgroups = new List<string>(parse.GetValue(BackendCgroup) ?? []);
-        if (parse.GetValue(StackEnv) is { } stackFile)
+        if (stack is not null)
         {
-            if (!File.Exists(stackFile))
-            {
-                error = $"--stack-env {stackFile} does not exist (is deploy/run-local.sh running?).";
-                return false;
-            }
-
-            var stack = StackEnvironment.Parse(File.ReadAllLines(stackFile));
             if (!skipGateway && gatewayMetrics.Length == 0 && stack.GatewayMetricsUrl is { } gatewayUrl)
             {
                 metrics.Add(gatewayUrl);
@@ -147,9 +184,15 @@ public static class RunCommand
             cgroups.AddRange(stack.BackendCgroups);
         }
 
-        if (metrics.Concat(cgroups).FirstOrDefault(s => s.StartsWith("http", StringComparison.Ordinal) && !IsLoopback(new Uri(s))) is { } remote)
+        if (metrics.FirstOrDefault(s => !Uri.TryCreate(s, UriKind.Absolute, out _)) is { } bad)
         {
-            error = $"{remote} is not a loopback address.";
+            error = $"{bad} is not an absolute /metrics URL.";
+            return false;
+        }
+
+        if (!allowRemote && metrics.FirstOrDefault(s => !IsLoopback(new Uri(s))) is { } remote)
+        {
+            error = $"{remote} is not a loopback address; give --allow-non-loopback to sample it.";
             return false;
         }
 
@@ -176,7 +219,7 @@ public static class RunCommand
                 MaxRecoveryRejectRate = parse.GetValue(MaxRecoveryRejectRate) ?? (isSpike ? 0.01 : null),
             },
             !parse.GetValue(NoLive),
-            "loadrunner " + string.Join(' ', parse.Tokens.Select(t => t.Value)))
+            "loadrunner " + (parse.Tokens.FirstOrDefault()?.Value == "run" ? string.Empty : "run ") + string.Join(' ', parse.Tokens.Select(t => t.Value)))
         {
             HonourRetryAfter = parse.GetValue(RetryAfter) == "honour",
             StepDuration = parse.GetValue(StepDuration) ?? TimeSpan.FromSeconds(8),
@@ -196,6 +239,29 @@ public static class RunCommand
             return false;
         }
 
+        return true;
+    }
+
+    /// <summary>Parses one <c>--stage DURATION:TARGET</c>; closed-model targets are whole users.</summary>
+    public static bool TryParseStage(string text, LoadModel model, out Stage stage, out string? error)
+    {
+        stage = new Stage(TimeSpan.Zero, 0);
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || !DurationParser.TryParse(text[..colon], out var duration) || duration <= TimeSpan.Zero
+            || !double.TryParse(text[(colon + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var target) || target < 0 || !double.IsFinite(target))
+        {
+            error = $"--stage '{text}' is not DURATION:TARGET with a duration over 0 and a target of 0 or more, e.g. 30s:50.";
+            return false;
+        }
+
+        if (model == LoadModel.Closed && (target != Math.Floor(target) || target > 4096))
+        {
+            error = $"--stage '{text}': a closed-model target is a whole number of users, 0 to 4096.";
+            return false;
+        }
+
+        stage = new Stage(duration, target);
+        error = null;
         return true;
     }
 

@@ -6,8 +6,9 @@ namespace ImageGateway.LoadRunner.Load;
 
 /// <summary>
 /// Runs phases one after another against an <see cref="IRequestSender"/>. Open phases send on the
-/// <see cref="OpenSchedule"/> and measure latency from each request's intended send time; closed
-/// phases run N users back to back (a user told to come back later by <c>Retry-After</c> waits that
+/// <see cref="OpenSchedule"/> (a constant or linearly ramping rate) and measure latency from each
+/// request's intended send time; closed phases run N users back to back, a ramping phase starting and
+/// stopping users on the line from its start to its end level (<see cref="Phase.UserWindow"/>) (a user told to come back later by <c>Retry-After</c> waits that
 /// long first when <paramref name="honourRetryAfter"/>, as a well-behaved client does). When a phase ends, every request it sent is awaited (each is bounded
 /// by the sender's timeout), so every request sent is counted in exactly one outcome.
 /// </summary>
@@ -51,7 +52,7 @@ public sealed class LoadEngine(IRequestSender sender, PayloadMix mix, RunStatist
 
     private async Task RunOpenAsync(Phase phase, RunStatistics? recorder, CancellationToken stop)
     {
-        var schedule = new OpenSchedule(phase.Rate, phase.Duration);
+        var schedule = new OpenSchedule(phase.Rate, phase.Duration, phase.RampTo);
         var random = new Random(HashCode.Combine(seed, phase.Name));
         using var slots = new SemaphoreSlim(maxInFlight, maxInFlight);
         var start = Stopwatch.GetTimestamp();
@@ -80,10 +81,23 @@ public sealed class LoadEngine(IRequestSender sender, PayloadMix mix, RunStatist
 
     private async Task RunClosedAsync(Phase phase, RunStatistics? recorder, CancellationToken stop)
     {
-        var end = Stopwatch.GetTimestamp() + (long)(phase.Duration.TotalSeconds * Stopwatch.Frequency);
-        var users = Enumerable.Range(0, phase.VirtualUsers).Select(async user =>
+        var start = Stopwatch.GetTimestamp();
+        var users = Enumerable.Range(0, phase.MaxUsers).Select(async user =>
         {
+            if (phase.UserWindow(user) is not { } window)
+            {
+                return;
+            }
+
             var random = new Random(HashCode.Combine(seed, phase.Name, user));
+            var from = start + (long)(window.From.TotalSeconds * Stopwatch.Frequency);
+            var end = start + (long)(window.To.TotalSeconds * Stopwatch.Frequency);
+            var idle = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), from);
+            if (idle > TimeSpan.Zero)
+            {
+                await DelayAsync(idle, stop);
+            }
+
             while (Stopwatch.GetTimestamp() < end && !stop.IsCancellationRequested)
             {
                 var payload = mix.Next(random);

@@ -86,16 +86,16 @@ public static class OverloadRun
         plot.XLabel("clients (closed model)");
         plot.YLabel("per second");
         var xs = steps.Select(s => (double)s.Clients).ToArray();
-        var counted = plot.Add.Scatter(xs, steps.Select(s => s.CountedPerSecond).ToArray());
+        var counted = plot.Add.Scatter(xs, steps.Select(s => s.CountedPerSecond).ToArray(), Reporting.ChartRenderer.CountedColor);
         counted.LegendText = "counted/s";
-        var shed = plot.Add.Scatter(xs, steps.Select(s => s.ShedPerSecond).ToArray());
+        var shed = plot.Add.Scatter(xs, steps.Select(s => s.ShedPerSecond).ToArray(), Reporting.ChartRenderer.ShedColor);
         shed.LegendText = "shed/s";
-        var p99 = plot.Add.Scatter(xs, steps.Select(s => s.P99Milliseconds).ToArray());
+        var p99 = plot.Add.Scatter(xs, steps.Select(s => s.P99Milliseconds).ToArray(), Colors.SteelBlue);
         p99.LegendText = "p99 counted (ms, right)";
         p99.Axes.YAxis = plot.Axes.Right;
         plot.Axes.Right.Label.Text = "ms";
-        plot.ShowLegend(Alignment.UpperLeft);
-        plot.SavePng(file, 900, 420);
+        plot.ShowLegend(Edge.Bottom);
+        plot.SavePng(file, 900, 460);
     }
 }
 

@@ -6,7 +6,7 @@ namespace ImageGateway.LoadRunner.Payloads;
 /// <summary>
 /// Ordinary images from the reference corpus (<c>tests/corpus/manifest.tsv</c>), with counts from the
 /// independent decoders recorded there. Only unambiguous rows are used: readable, not malformed by
-/// design, at least 8x8, and Pillow and ImageMagick agree (or, for lossy JPEG, Pillow's count with the README's
+/// design, at least 8x8, and Pillow and ImageMagick agree (or, for lossy JPEG, Pillow's count with docs/load-testing.md's
 /// tolerance of max(16, pixels/1000)).
 /// </summary>
 public static partial class CorpusImages
@@ -21,7 +21,7 @@ public static partial class CorpusImages
 
     /// <summary>
     /// Ordinary-looking files ImageSharp 2.1 cannot read, which the product documents as refused
-    /// (<c>tests/TestSupport/CorpusExpectations.KnownRejections</c>, README "Correctness").
+    /// (<c>tests/TestSupport/CorpusExpectations.KnownRejections</c>, docs/testing.md).
     /// </summary>
     private static readonly HashSet<string> KnownRejections = ["pngsuite/oi9n2c16.png"];
 

@@ -11,7 +11,7 @@ namespace ImageGateway.LoadRunner.Payloads;
 /// <summary>
 /// The inputs an attacker sends, generated on the fly: decompression and pixel floods whose headers
 /// promise huge images in a few bytes, a frame bomb, truncated and garbage bodies, an oversize body and
-/// lying headers. Each carries the documented answer (see the README's error table).
+/// lying headers. Each carries the documented answer (docs/api.md, "Errors").
 /// </summary>
 public static class HostileInputs
 {

@@ -6,7 +6,7 @@ namespace ImageGateway.LoadRunner.Payloads;
 
 /// <summary>
 /// Image files given with <c>--image</c>, counted here by ImageSharp as 8-bit RGBA (white = all four
-/// channels 255); JPEG gets the README's tolerance, max(16, pixels / 1000).
+/// channels 255); JPEG gets docs/load-testing.md's tolerance, max(16, pixels / 1000).
 /// </summary>
 public static class ImageFilePayloads
 {

@@ -8,13 +8,33 @@ public sealed record Chart(string FileName, string Title, string Caption);
 /// <summary>
 /// Draws the report's charts as PNG files with ScottPlot (headless; SkiaSharp's bundled native
 /// library needs nothing installed): throughput and latency percentiles over time, the status mix,
-/// and backend memory against its limit.
+/// and backend memory against its limit. Legends sit below the data area so they never cover a peak;
+/// the series come from <see cref="ChartSeries"/>.
 /// </summary>
 public static class ChartRenderer
 {
     private const int Width = 900;
-    private const int Height = 420;
+    private const int Height = 460;
     private const double MiB = 1024 * 1024;
+
+    /// <summary>Answers counted right (200).</summary>
+    public static readonly Color CountedColor = Colors.SeaGreen;
+
+    /// <summary>Hostile inputs refused as expected (a documented 4xx).</summary>
+    public static readonly Color RejectedColor = Colors.RebeccaPurple;
+
+    /// <summary>Load shed as documented (503/429 with Retry-After).</summary>
+    public static readonly Color ShedColor = Colors.DarkOrange;
+
+    /// <summary>Failures of any kind.</summary>
+    public static readonly Color FailureColor = Colors.Crimson;
+
+    /// <summary>The colour of a status-mix bar: 200 counted, 429/503 shed, other 4xx rejected, anything else a failure.</summary>
+    public static Color ForStatus(string label) =>
+        label.StartsWith("200", StringComparison.Ordinal) ? CountedColor
+        : label.StartsWith("429", StringComparison.Ordinal) || label.StartsWith("503", StringComparison.Ordinal) ? ShedColor
+        : label.StartsWith('4') ? RejectedColor
+        : FailureColor;
 
     public static IReadOnlyList<Chart> Render(RunReport report, string folder)
     {
@@ -35,23 +55,27 @@ public static class ChartRenderer
     private static Chart Throughput(RunReport report, string folder)
     {
         var plot = NewPlot("Answers per second", "seconds since measurement began", "answers / s");
-        var xs = report.Timeline.Select(s => s.Second + 0.5).ToArray();
-        AddLine(plot, xs, report.Timeline.Select(s => (double)s.Completed).ToArray(), "all answers", Colors.SteelBlue);
-        AddLine(plot, xs, report.Timeline.Select(s => (double)(s.Completed - s.Failures - s.Shed - s.Rejected)).ToArray(), "counted (200)", Colors.SeaGreen);
-        AddLine(plot, xs, report.Timeline.Select(s => (double)s.Rejected).ToArray(), "rejected as expected (4xx)", Colors.GoldenRod);
-        AddLine(plot, xs, report.Timeline.Select(s => (double)s.Shed).ToArray(), "shed (503/429 + Retry-After)", Colors.DarkOrange);
-        AddLine(plot, xs, report.Timeline.Select(s => (double)s.Failures).ToArray(), "failures", Colors.Crimson);
+        var seconds = ChartSeries.Seconds(report);
+        var xs = seconds.Select(s => s.X).ToArray();
+        AddLine(plot, xs, ChartSeries.Rate(seconds, s => s.Completed), "all answers", Colors.SteelBlue);
+        AddLine(plot, xs, ChartSeries.Rate(seconds, ChartSeries.Counted), "counted (200)", CountedColor);
+        AddLine(plot, xs, ChartSeries.Rate(seconds, s => s.Rejected), "rejected as expected (4xx)", RejectedColor);
+        AddLine(plot, xs, ChartSeries.Rate(seconds, s => s.Shed), "shed (503/429 + Retry-After)", ShedColor);
+        AddLine(plot, xs, ChartSeries.Rate(seconds, s => s.Failures), "failures", FailureColor);
         MarkPhases(plot, report);
-        return Save(plot, folder, "throughput.png", "Throughput", "Answers completed in each second, by class; dashed lines mark phase starts.");
+        return Save(plot, folder, "throughput.png", "Throughput",
+            "Answers completed in each measured second, by class (a partly measured last second as a rate); dashed lines mark phase starts.");
     }
 
     private static Chart Latency(RunReport report, string folder)
     {
         var plot = NewPlot("Latency percentiles per second", "seconds since measurement began", "latency (ms)");
-        var xs = report.Timeline.Select(s => s.Second + 0.5).ToArray();
-        AddLine(plot, xs, report.Timeline.Select(s => s.Latency.P50).ToArray(), "p50", Colors.SeaGreen);
-        AddLine(plot, xs, report.Timeline.Select(s => s.Latency.P90).ToArray(), "p90", Colors.SteelBlue);
-        AddLine(plot, xs, report.Timeline.Select(s => s.Latency.P99).ToArray(), "p99", Colors.Crimson);
+        // A second without answers has no latency: it is left out rather than drawn as 0 ms.
+        var seconds = ChartSeries.Seconds(report).Where(s => s.Answers.Latency.Count > 0).ToList();
+        var xs = seconds.Select(s => s.X).ToArray();
+        AddLine(plot, xs, seconds.Select(s => s.Answers.Latency.P50).ToArray(), "p50", Colors.SeaGreen);
+        AddLine(plot, xs, seconds.Select(s => s.Answers.Latency.P90).ToArray(), "p90", Colors.SteelBlue);
+        AddLine(plot, xs, seconds.Select(s => s.Answers.Latency.P99).ToArray(), "p99", Colors.Crimson);
         MarkPhases(plot, report);
         return Save(plot, folder, "latency.png", "Latency", "Percentiles of the answers completed in each second, all request kinds (open model: from the intended send time).");
     }
@@ -66,10 +90,7 @@ public static class ChartRenderer
         foreach (var (bar, label) in bars.Bars.Zip(mix))
         {
             bar.Label = label.Value.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
-            bar.FillColor = label.Key.StartsWith("200", StringComparison.Ordinal) ? Colors.SeaGreen
-                : label.Key.StartsWith('4') ? Colors.GoldenRod
-                : label.Key.StartsWith("503", StringComparison.Ordinal) ? Colors.DarkOrange
-                : Colors.Crimson;
+            bar.FillColor = ForStatus(label.Key);
         }
 
         bars.ValueLabelStyle.FontSize = 12;
@@ -89,30 +110,39 @@ public static class ChartRenderer
             return null;
         }
 
-        var plot = NewPlot("Backend memory", "seconds since the run began (warm-up included)", "MiB");
+        var plot = NewPlot("Backend memory", "seconds since measurement began", "MiB");
         var palette = new ScottPlot.Palettes.Category10();
         var index = 0;
+        // One dashed line per distinct limit: backends of one stack share theirs.
+        var sharedLimit = cgroups.Select(c => c.LimitBytes).Distinct().Count() == 1;
         foreach (var cgroup in cgroups)
         {
             var color = palette.GetColor(index++);
-            AddLine(plot, cgroup.UsageBytes.Select(s => s.Second).ToArray(), cgroup.UsageBytes.Select(s => s.Value / MiB).ToArray(),
+            var usage = ChartSeries.Measured(cgroup.UsageBytes, report.WarmupSeconds);
+            AddLine(plot, usage.Select(s => s.Second).ToArray(), usage.Select(s => s.Value / MiB).ToArray(),
                 $"cgroup {Path.GetFileName(cgroup.Path)} usage", color);
-            if (cgroup.LimitBytes is { } limit)
+            if (cgroup.LimitBytes is { } limit && (!sharedLimit || cgroup == cgroups[0]))
             {
-                var line = plot.Add.HorizontalLine(limit / MiB, 2, color, LinePattern.Dashed);
-                line.LegendText = $"limit {limit / MiB:0} MiB";
+                var line = plot.Add.HorizontalLine(limit / MiB, 2, sharedLimit ? Colors.Gray : color, LinePattern.Dashed);
+                line.LegendText = sharedLimit && cgroups.Count > 1 ? $"limit {limit / MiB:0} MiB (each)" : $"limit {limit / MiB:0} MiB";
             }
         }
 
         if (cgroups.Count == 0)
         {
-            foreach (var (name, samples) in metricSeries)
+            foreach (var (name, all) in metricSeries)
             {
+                var samples = ChartSeries.Measured(all, report.WarmupSeconds);
                 AddLine(plot, samples.Select(s => s.Second).ToArray(), samples.Select(s => s.Value / MiB).ToArray(), name, palette.GetColor(index++));
             }
         }
 
-        plot.Axes.SetLimitsY(0, double.NaN);
+        MarkPhases(plot, report);
+
+        // From zero, up to the limit: how close memory came to it is the point of this chart.
+        var top = cgroups.SelectMany(c => c.UsageBytes.Select(u => u.Value).Append(c.LimitBytes ?? 0))
+            .Concat(cgroups.Count > 0 ? [] : metricSeries.SelectMany(m => m.Samples.Select(u => u.Value))).DefaultIfEmpty(0).Max() / MiB;
+        plot.Axes.SetLimitsY(0, Math.Max(1, top * 1.1));
         return Save(plot, folder, "memory.png", "Backend memory",
             cgroups.Count > 0 ? "Memory charged to each backend's cgroup (what the kernel OOM-kills on) against its limit (dashed)."
                 : "Memory reported on /metrics (no cgroup was given).");
@@ -155,12 +185,21 @@ public static class ChartRenderer
             line.LabelOppositeAxis = true;
         }
 
+        // Room above the data area for the phase labels, so they sit between the title and the data.
+        plot.Axes.Top.MinimumSize = 26;
+
         plot.Axes.SetLimitsY(0, double.NaN);
     }
 
     private static Chart Save(Plot plot, string folder, string fileName, string title, string caption)
     {
-        plot.ShowLegend(Alignment.UpperRight);
+        // Outside the data area: a legend inside it covers whatever peak sits in its corner. A chart
+        // without legend items gets none (an empty legend panel leaves ScottPlot's image blank).
+        if (plot.GetPlottables().Any(p => p.LegendItems.Any(i => !string.IsNullOrEmpty(i.LabelText))))
+        {
+            plot.ShowLegend(Edge.Bottom);
+        }
+
         plot.SavePng(Path.Combine(folder, fileName), Width, Height);
         return new Chart(fileName, title, caption);
     }

@@ -18,19 +18,32 @@ public static class ReportWriter
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
     };
 
-    public static IReadOnlyList<string> Write(RunReport report, string folder)
+    /// <summary>Writes the report folder; <paramref name="writeResults"/> false re-renders an existing <c>results.json</c> (the <c>report</c> command).</summary>
+    public static IReadOnlyList<string> Write(RunReport report, string folder, bool writeResults = true)
     {
         Directory.CreateDirectory(folder);
         var charts = ChartRenderer.Render(report, folder);
         var tables = ReportTables.All(report);
-        var files = new List<string>
+        var files = new List<string>();
+        if (writeResults)
         {
-            WriteFile(folder, "results.json", JsonSerializer.Serialize(report, Json)),
-            WriteFile(folder, "report.md", Markdown(report, tables, charts)),
-            WriteFile(folder, "report.html", Html(report, tables, charts, folder)),
-        };
+            files.Add(WriteFile(folder, "results.json", JsonSerializer.Serialize(report, Json)));
+        }
+
+        files.Add(WriteFile(folder, "report.md", Markdown(report, tables, charts)));
+        files.Add(WriteFile(folder, "report.html", Html(report, tables, charts, folder)));
         files.AddRange(charts.Select(c => Path.Combine(folder, c.FileName)));
         return files;
+    }
+
+    /// <summary>Reads a saved <c>results.json</c>; throws <see cref="JsonException"/> when it is not one (e.g. an <c>overload.json</c>).</summary>
+    public static RunReport Read(string path)
+    {
+        using var stream = File.OpenRead(path);
+        var report = JsonSerializer.Deserialize<RunReport>(stream, Json);
+        return report is { Scenario: not null, Totals: not null, Timeline: not null, Checks: not null }
+            ? report
+            : throw new JsonException("it lacks a run report's scenario, totals, timeline or checks");
     }
 
     public static string Markdown(RunReport report, IReadOnlyList<ReportTables.Table> tables, IReadOnlyList<Chart> charts)
@@ -39,7 +52,7 @@ public static class ReportWriter
         md.AppendLine($"# Load run `{report.Scenario}`: {(report.Passed ? "PASS" : "FAIL")}").AppendLine();
         md.AppendLine($"{report.Description}.").AppendLine();
         md.AppendLine($"- Target: `{report.Target}`, started {report.StartedAt:u}, warm-up {report.WarmupSeconds:0.#} s (not counted), measured {report.MeasuredSeconds:0.#} s");
-        md.AppendLine($"- Phases: {string.Join("; ", report.Phases.Select(p => p.Model == "open" ? $"{p.Name} {p.Rate:0.#} req/s for {p.DurationSeconds:0.#} s" : $"{p.Name} {p.VirtualUsers} users for {p.DurationSeconds:0.#} s"))}");
+        md.AppendLine($"- Phases: {string.Join("; ", report.Phases.Select(p => p.Describe()))}");
         md.AppendLine($"- Command: `{report.CommandLine}`").AppendLine();
         foreach (var table in tables)
         {

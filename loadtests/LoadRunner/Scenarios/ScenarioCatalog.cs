@@ -21,6 +21,9 @@ public static class ScenarioCatalog
 
     public static IReadOnlyList<string> Names => [.. Descriptions.Keys];
 
+    /// <summary>Scenarios whose measured load can be given as ramping stages (<c>--stage</c>).</summary>
+    public static bool AcceptsStages(string scenario) => scenario is "legit" or "hostile" or "mixed" or "soak";
+
     /// <summary>Default measured duration per scenario when <c>--duration</c> is not given.</summary>
     public static TimeSpan DefaultDuration(string scenario) => scenario == "soak" ? TimeSpan.FromMinutes(10) : TimeSpan.FromSeconds(30);
 
@@ -55,6 +58,20 @@ public static class ScenarioCatalog
             phases.Add(new Phase("spike", spike, LoadModel.Open, settings.Rate * settings.SpikeMultiplier, settings.VirtualUsers));
             phases.Add(new Phase("recovery", settings.Duration - calm - spike, LoadModel.Open, settings.Rate, settings.VirtualUsers));
         }
+        else if (settings.Stages is { Count: > 0 } stages)
+        {
+            // k6's ramping executors: each stage moves the level linearly from where the last one ended
+            // (the first from --rate or --vus) to its target.
+            var level = model == LoadModel.Open ? settings.Rate : settings.VirtualUsers;
+            for (var i = 0; i < stages.Count; i++)
+            {
+                var stage = stages[i];
+                phases.Add(model == LoadModel.Open
+                    ? new Phase($"stage {i + 1}", stage.Duration, model, level, settings.VirtualUsers, RampTo: stage.Target)
+                    : new Phase($"stage {i + 1}", stage.Duration, model, settings.Rate, (int)level, RampTo: stage.Target));
+                level = stage.Target;
+            }
+        }
         else
         {
             phases.Add(new Phase(name == "soak" ? "soak" : "steady", settings.Duration, model, settings.Rate, settings.VirtualUsers));
@@ -64,7 +81,7 @@ public static class ScenarioCatalog
     }
 }
 
-/// <summary>The run settings a scenario is built from (see <c>README, "Load tests"</c> for each option).</summary>
+/// <summary>The run settings a scenario is built from (see <c>docs/load-testing.md</c> for each option).</summary>
 public sealed record ScenarioSettings(
     string Scenario,
     TimeSpan Duration,
@@ -74,4 +91,8 @@ public sealed record ScenarioSettings(
     int VirtualUsers,
     double HostileRatio,
     double SpikeMultiplier,
-    TimeSpan? SpikeDuration);
+    TimeSpan? SpikeDuration,
+    IReadOnlyList<Stage>? Stages = null);
+
+/// <summary>One ramping stage (<c>--stage 30s:50</c>): reach <see cref="Target"/> (requests/s for the open model, users for the closed) over <see cref="Duration"/>.</summary>
+public sealed record Stage(TimeSpan Duration, double Target);

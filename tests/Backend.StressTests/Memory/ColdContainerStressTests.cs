@@ -185,7 +185,7 @@ public sealed class ColdContainerStressTests(ITestOutputHelper output)
                 items.Add(new Item($"{kind} {width}x{height}", bytes, sizeClass, count => count == white));
             }
 
-            // The largest opaque images a cold 50 MiB backend admits (README, "Backend"), and the next tier.
+            // The largest opaque images a cold 50 MiB backend admits (docs/backend.md), and the next tier.
             Generated("largest png", GeneratedKind.PngRgb, LargestPngWidth, LargestPngHeight);
             Generated("largest jpeg", GeneratedKind.JpegBaseline420, 2832, 2124); // 6 Mpx
             Generated("progressive", GeneratedKind.JpegProgressive, 1600, 1200);

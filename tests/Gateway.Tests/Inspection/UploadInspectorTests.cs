@@ -59,6 +59,39 @@ public sealed class UploadInspectorTests
         Assert.Equal(ProblemTypes.CorruptImage, _inspector.Inspect(png.AsSpan(0, 10), complete: true, bodyLength: null).Problem);
     }
 
+    /// <summary>
+    /// A whole body whose header is not finished in it: 422 corrupt-image, the answer the backend
+    /// gives the same body, not a wait for bytes that will never come.
+    /// </summary>
+    [Fact]
+    public void Inspect_WholeBodyEndingWithinItsHeader_Is422AsTheBackendSays()
+    {
+        var jpeg = CraftedImages.JpegHeader(10, 10, appBytes: 8000).AsSpan(0, 2000);
+
+        var verdict = _inspector.Inspect(jpeg, complete: true, bodyLength: 2000);
+        var backend = ImageHeaders.Read(jpeg, complete: true, 2000, UploadLimits.Default);
+
+        Assert.Equal(ProblemTypes.CorruptImage, verdict.Problem);
+        Assert.Equal((backend.Problem, backend.Detail), (verdict.Problem, verdict.Detail));
+    }
+
+    /// <summary>
+    /// The gateway reads its peek as a prefix even when it holds the whole body: the checks of image
+    /// data (here a BMP palette index beyond its table) are made by the backend, on every body it decodes.
+    /// </summary>
+    [Fact]
+    public void Inspect_WholeBodyWhoseImageDataIsBroken_IsAccepted_AndTheBackendRefusesIt()
+    {
+        var bmp = CraftedBmp.Build(new BmpSpec(8, 4, 8) { Palette = CraftedBmp.DefaultPalette(16), Pixel = (x, y) => x == 5 && y == 2 ? 255u : 1u }).Bytes;
+
+        var verdict = _inspector.Inspect(bmp, complete: true, bodyLength: bmp.Length);
+        var backend = ImageHeaders.Read(bmp, complete: true, bmp.Length, UploadLimits.Default);
+
+        Assert.Equal(HeaderOutcome.Accepted, verdict.Outcome);
+        Assert.Equal(ProblemTypes.CorruptImage, backend.Problem);
+        Assert.Contains("palette index 255", backend.Detail, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Inspect_JpegWithoutSofInAFullWindow_IsHeaderNotFound()
     {
@@ -69,16 +102,23 @@ public sealed class UploadInspectorTests
         Assert.Equal(ProblemTypes.HeaderNotFound, verdict.Problem);
     }
 
+    /// <summary>
+    /// g/pal8.bmp is 127x64 at 8 bits: rows of 128 bytes, the last padded by one. Both decoders read
+    /// a body without the last row's padding; one byte fewer cuts into its pixels.
+    /// </summary>
     [Fact]
     public void Inspect_BmpShorterThanItsPixelsBySizeOfBody_IsCorrupt()
     {
         var bmp = File.ReadAllBytes(CorpusManifest.Get("bmpsuite/g/pal8.bmp").FullPath);
 
         var whole = _inspector.Inspect(bmp.AsSpan(0, 200), complete: false, bodyLength: bmp.Length);
-        var truncated = _inspector.Inspect(bmp.AsSpan(0, 200), complete: false, bodyLength: bmp.Length - 1);
+        var withoutPadding = _inspector.Inspect(bmp.AsSpan(0, 200), complete: false, bodyLength: bmp.Length - 1);
+        var truncated = _inspector.Inspect(bmp.AsSpan(0, 200), complete: false, bodyLength: bmp.Length - 2);
 
         Assert.Equal(HeaderOutcome.Accepted, whole.Outcome);
+        Assert.Equal(HeaderOutcome.Accepted, withoutPadding.Outcome);
         Assert.Equal(ProblemTypes.CorruptImage, truncated.Problem);
+        Assert.Contains("truncated", truncated.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -113,19 +153,31 @@ public sealed class UploadInspectorTests
             DecodeCostEstimator.Estimate(verdict.Facts, inspector.EncodedBytes(prefix.Length, prefix.Length == body.Length, body.Length)));
     }
 
+    /// <summary>
+    /// A baseline 4:2:0 JPEG whose frame and first scan sit behind 192 KiB of APP1 segments: the
+    /// peek finds its first scan holds every component, so it is weighed as a baseline decode (one
+    /// MCU row of coefficients), far below the dearest (every coefficient of a 4:4:4 frame kept).
+    /// </summary>
     [Fact]
     public void Inspect_JpegWhoseFrameHeaderSitsBehindLargeAppSegments_IsWeighedByItsFrame()
     {
-        var baseline = CraftedImages.JpegHeader(2000, 1500, appBytes: 200 * 1024);
+        var (clean, _) = CraftedJpeg.Build(new JpegSpec(2000, 1500) { Components = [new(1, 2, 2), new(2, 1, 1), new(3, 1, 1)] });
+        var app = new byte[2 + 65535];
+        app[0] = 0xFF;
+        app[1] = 0xE1;
+        app[2] = 0xFF;
+        app[3] = 0xFF;
+        var jfifEnd = 2 + CraftedJpeg.JfifSegment.Length;
+        byte[] body = [.. clean[..jfifEnd], .. app, .. app, .. app, .. clean[jfifEnd..]];
         var inspector = new UploadInspector(Options.Create(new InspectionOptions()));
+        var prefix = body.AsSpan(0, Math.Min(body.Length, new InspectionOptions().PeekBytes));
 
-        var verdict = inspector.Inspect(baseline, complete: false, bodyLength: 3_000_000);
+        var verdict = inspector.Inspect(prefix, complete: prefix.Length == body.Length, body.Length);
 
         Assert.Equal(HeaderOutcome.Accepted, verdict.Outcome);
         var jpeg = Assert.IsType<JpegFacts>(verdict.Facts);
-        Assert.False(jpeg.Progressive);
-        // A baseline 4:2:0 frame costs far less than the dearest (progressive 4:4:4) one.
+        Assert.Equal((2000, 1500, false, false), (jpeg.Width, jpeg.Height, jpeg.Progressive, jpeg.KeepsAllCoefficients));
         var dearest = jpeg with { Progressive = true, KeepsAllCoefficients = true, Sampling = JpegSampling.FromFrameHeaderBytes([0x11, 0x11, 0x11]) };
-        Assert.True(DecodeCostEstimator.Estimate(jpeg, 3_000_000) * 3 < DecodeCostEstimator.Estimate(dearest, 3_000_000));
+        Assert.True(DecodeCostEstimator.Estimate(jpeg, body.Length) * 3 < DecodeCostEstimator.Estimate(dearest, body.Length));
     }
 }

@@ -35,6 +35,22 @@ public sealed class SlowClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Upload_TricklingDuringThePeek_Returns408RequestTimeoutProblem()
+    {
+        using var socket = await RawHttp.ConnectAsync(_stack.Gateway.BaseAddress);
+        await RawHttp.SendAsync(socket,
+            "POST /count-white-pixels HTTP/1.1\r\nHost: gateway\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n\r\nGIF8");
+
+        // Four bytes of a GIF signature, then nothing: below 1000 B/s once the 2 s grace period is over.
+        var answer = await RawHttp.ReadToCloseAsync(socket, TimeSpan.FromSeconds(15));
+
+        Assert.StartsWith("HTTP/1.1 408", answer, StringComparison.Ordinal);
+        Assert.Contains("application/problem+json", answer, StringComparison.Ordinal);
+        Assert.Contains("urn:image-gateway:problem:request-timeout", answer, StringComparison.Ordinal);
+        Assert.Equal(0, _stack.Backend.Started);
+    }
+
+    [Fact]
     public async Task Upload_TricklingItsBodyBelowTheMinimumRate_IsCutAndGivesItsCapacityBack()
     {
         var scheduler = _stack.Gateway.Services.GetRequiredService<DispatchScheduler>();

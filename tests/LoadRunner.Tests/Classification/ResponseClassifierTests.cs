@@ -42,6 +42,16 @@ public sealed class ResponseClassifierTests
     public void Classify_Documented4xxForLegitImage_IsUnexpectedRejection() =>
         AssertOutcome(Outcome.UnexpectedRejection, "422 corrupt-image", 422, false, Problem("corrupt-image", 422), Count42);
 
+    [Theory]
+    [InlineData("image-too-complex")]
+    [InlineData("poison-image")]
+    public void Classify_422TypesOfTheDecodeWorkersAndHeaderModel_AreDocumentedRejections(string type) =>
+        AssertOutcome(Outcome.Rejected, $"422 {type}", 422, false, Problem(type, 422), Reject422);
+
+    [Fact]
+    public void Classify_500WithTheCatalogueInternalErrorType_IsStillAServerError() =>
+        Assert.Equal(Outcome.ServerError, ResponseClassifier.Classify(500, false, Encoding.UTF8.GetBytes(Problem("internal-error", 500)), Count42).Outcome);
+
     [Fact]
     public void Classify_4xxWithTypeOfAnotherStatus_IsUndocumented() =>
         AssertOutcome(Outcome.Undocumented, "415 image-too-large", 415, false, Problem("image-too-large", 415), Expectation.Rejected(415));

@@ -8,7 +8,7 @@ public sealed class RunCommandTests
     [Fact]
     public void Parse_MinimalMixed_UsesDocumentedDefaults()
     {
-        var options = Build("--scenario", "mixed");
+        var options = Build("mixed");
 
         Assert.Equal(new Uri("http://127.0.0.1:8080"), options.Target);
         Assert.Equal(TimeSpan.FromSeconds(30), options.Scenario.Duration);
@@ -29,7 +29,7 @@ public sealed class RunCommandTests
             "BACKEND_1_URL=http://127.0.0.1:9001", "BACKEND_1_MANAGEMENT_URL=http://127.0.0.1:9201", "BACKEND_1_CGROUP=/cg/b1"]);
         try
         {
-            var options = Build("--scenario", "legit", "--stack-env", stack);
+            var options = Build("legit", "--stack-env", stack);
 
             Assert.Equal(["http://127.0.0.1:9100/metrics", "http://127.0.0.1:9201/metrics"], options.MetricsUrls);
         }
@@ -48,7 +48,7 @@ public sealed class RunCommandTests
         try
         {
             var options = Build(
-                "--target", "http://localhost:9000", "--scenario", "spike", "--duration", "2m", "--warmup", "0", "--rate", "15",
+                "spike", "--target", "http://localhost:9000", "--duration", "2m", "--warmup", "0", "--rate", "15",
                 "--spike-multiplier", "8", "--spike-duration", "20s", "--timeout", "1500ms", "--max-in-flight", "64", "--seed", "7",
                 "--gateway-metrics", "none", "--backend-metrics", "http://127.0.0.1:9101/metrics", "--backend-cgroup", "/cg/x",
                 "--stack-env", stack, "--max-error-rate", "0.05", "--p99", "750ms", "--max-shed-rate", "0.5", "--no-oom", "--no-live",
@@ -83,7 +83,7 @@ public sealed class RunCommandTests
     [InlineData("--target", "http://example.com")]
     [InlineData("--backend-metrics", "http://192.168.1.2/metrics")]
     public void Parse_NonLoopbackAddress_IsRefused(string option, string url) =>
-        Assert.Contains("loopback", Error("--scenario", "legit", option, url), StringComparison.Ordinal);
+        Assert.Contains("loopback", Error("legit", option, url), StringComparison.Ordinal);
 
     [Theory]
     [InlineData("--hostile-ratio", "1.5")]
@@ -92,18 +92,81 @@ public sealed class RunCommandTests
     [InlineData("--duration", "0s")]
     [InlineData("--max-error-rate", "2")]
     public void Parse_OutOfRangeValue_IsRefused(string option, string value) =>
-        Assert.Contains(option, Error("--scenario", "legit", option, value), StringComparison.Ordinal);
+        Assert.Contains(option, Error("legit", option, value), StringComparison.Ordinal);
 
     [Theory]
     [InlineData("--duration", "soon")]
-    [InlineData("--scenario", "chaos")]
+    [InlineData("scenario", "chaos")]
     [InlineData("--model", "half-open")]
     public void Parse_UnknownValue_IsAParseError(string option, string value)
     {
-        var args = option == "--scenario" ? new[] { option, value } : ["--scenario", "legit", option, value];
+        var args = option == "scenario" ? new[] { value } : ["legit", option, value];
 
         Assert.NotEmpty(RunCommand.Create((_, _) => Task.FromResult(0)).Parse(args).Errors);
     }
+
+    [Fact]
+    public void Parse_StackEnvWithoutTarget_TargetsTheStacksGateway()
+    {
+        var stack = Path.GetTempFileName();
+        File.WriteAllLines(stack, ["GATEWAY_URL=http://127.0.0.1:18234", "BACKEND_1_URL=http://127.0.0.1:18235"]);
+        try
+        {
+            Assert.Equal(new Uri("http://127.0.0.1:18234"), Build("legit", "--stack-env", stack).Target);
+            Assert.Equal(new Uri("http://127.0.0.1:9999"), Build("legit", "--stack-env", stack, "--target", "http://127.0.0.1:9999").Target);
+        }
+        finally
+        {
+            File.Delete(stack);
+        }
+    }
+
+    [Fact]
+    public void Parse_StackEnvThatDoesNotExist_IsRefused() =>
+        Assert.Contains("does not exist", Error("legit", "--stack-env", "/nonexistent/stack.env"), StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("--target", "http://10.0.0.5:8080")]
+    [InlineData("--backend-metrics", "http://192.168.1.2/metrics")]
+    public void Parse_NonLoopbackWithOptIn_IsAccepted(string option, string url) =>
+        Assert.NotNull(Build("legit", option, url, "--allow-non-loopback"));
+
+    [Fact]
+    public void Parse_Stages_BecomeRampingPhasesFromTheStartLevel()
+    {
+        var options = Build("legit", "--rate", "10", "--warmup", "0", "--stage", "10s:50", "-s", "20s:50", "--stage", "5s:0");
+        var scenario = ImageGateway.LoadRunner.Scenarios.ScenarioCatalog.Create(options.Scenario, ImageGateway.LoadRunner.Payloads.LegitImages.Create(), []);
+
+        Assert.Equal(LoadModel.Open, options.Scenario.Model);
+        Assert.Equal(
+            [("stage 1", 10.0, 10.0, 50.0), ("stage 2", 20.0, 50.0, 50.0), ("stage 3", 5.0, 50.0, 0.0)],
+            scenario.Phases.Select(p => (p.Name, p.Duration.TotalSeconds, p.StartLevel, p.EndLevel)));
+        Assert.Equal(TimeSpan.FromSeconds(35), scenario.MeasuredDuration);
+    }
+
+    [Fact]
+    public void Parse_ClosedStages_RampUsersFromVus()
+    {
+        var options = Build("legit", "--vus", "2", "--stage", "10s:8");
+        var scenario = ImageGateway.LoadRunner.Scenarios.ScenarioCatalog.Create(options.Scenario, ImageGateway.LoadRunner.Payloads.LegitImages.Create(), []);
+
+        Assert.Equal([("warm-up", 2.0, 2.0), ("stage 1", 2.0, 8.0)], scenario.Phases.Select(p => (p.Name, p.StartLevel, p.EndLevel)));
+        Assert.All(scenario.Phases, p => Assert.Equal(LoadModel.Closed, p.Model));
+    }
+
+    [Theory]
+    [InlineData("spike", "10s:50", "does not apply")]
+    [InlineData("overload", "10s:50", "does not apply")]
+    [InlineData("legit", "10s", "DURATION:TARGET")]
+    [InlineData("legit", "0s:5", "DURATION:TARGET")]
+    [InlineData("legit", "10s:-1", "DURATION:TARGET")]
+    [InlineData("legit", "10s:2.5", "whole number")]
+    public void Parse_BadStage_IsRefused(string scenario, string stage, string expected) =>
+        Assert.Contains(expected, Error(scenario, "--stage", stage), StringComparison.Ordinal);
+
+    [Fact]
+    public void Parse_StageAndDuration_IsRefused() =>
+        Assert.Contains("give one", Error("mixed", "--stage", "10s:5", "--duration", "10s"), StringComparison.Ordinal);
 
     [Theory]
     [InlineData("500ms", 500)]

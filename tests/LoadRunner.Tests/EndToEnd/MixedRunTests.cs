@@ -16,7 +16,7 @@ namespace ImageGateway.LoadRunner.Tests.EndToEnd;
 /// <remarks>
 /// The launcher itself is not run here: it builds Release and owns one fixed <c>.run/stack.env</c>,
 /// which <c>LocalLauncherTests</c> uses at the same time. Run against it by hand with
-/// <c>--stack-env .run/stack.env</c> (README, "Load tests").
+/// <c>--stack-env .run/stack.env</c> (docs/load-testing.md).
 /// </remarks>
 public sealed class MixedRunTests(ITestOutputHelper output)
 {
@@ -39,7 +39,7 @@ public sealed class MixedRunTests(ITestOutputHelper output)
         try
         {
             // The backend runs Native AOT in its 50 MiB container (its JIT form thrashes there:
-            // README, "Backend"); without a native build there is no fair 50 MiB test, so the
+            // docs/backend.md); without a native build there is no fair 50 MiB test, so the
             // backends then run unlimited and OOM kills are not checked.
             var (native, whyNoNative) = await NativeBackend.PublishAsync(TimeSpan.FromMinutes(10));
             if (native is null)
@@ -71,14 +71,14 @@ public sealed class MixedRunTests(ITestOutputHelper output)
             gateway = await Stack.StartGatewayAsync(configuration, backends.Select(b => b.BaseAddress));
             string[] args =
             [
-                "--target", gateway.BaseAddress.ToString(), "--scenario", "mixed", "--duration", "4s", "--warmup", "1s", "--vus", "2",
+                "run", "mixed", "--target", gateway.BaseAddress.ToString(), "--duration", "4s", "--warmup", "1s", "--vus", "2",
                 "--corpus", RepoPaths.Corpus, "--report", report, "--no-live",
                 "--gateway-metrics", new Uri(gateway.ManagementAddress, "/metrics").ToString(),
                 .. backends.SelectMany(b => new[] { "--backend-metrics", new Uri(b.ManagementAddress, "/metrics").ToString() }),
                 .. cgroups.SelectMany(c => new[] { "--backend-cgroup", c.Path }),
                 .. cgroups.Count > 0 ? ["--no-oom"] : Array.Empty<string>(),
             ];
-            var exitCode = await RunCommand.Create(LoadRun.ExecuteAsync).Parse(args).InvokeAsync().WaitAsync(RunTimeout);
+            var exitCode = await LoadRunnerCommand.Create(LoadRun.ExecuteAsync).Parse(args).InvokeAsync().WaitAsync(RunTimeout);
 
             using var results = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(report, "results.json")).WaitAsync(RunTimeout));
             var root = results.RootElement;

@@ -165,6 +165,63 @@ public sealed class LoadEngineTests
         }
     }
 
+    [Fact]
+    public async Task Closed_RampingUsers_StartOneByOneUpToTheTarget()
+    {
+        // 0 -> 4 users over 2 s: user k starts at k/2 s. Each request takes 20 ms.
+        var running = 0;
+        var maxEarly = 0;
+        var maxOverall = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var sender = new FakeSender(async _ =>
+        {
+            var now = Interlocked.Increment(ref running);
+            InterlockedMax(ref maxOverall, now);
+            if (clock.Elapsed < TimeSpan.FromMilliseconds(400))
+            {
+                InterlockedMax(ref maxEarly, now);
+            }
+
+            await Task.Delay(20);
+            Interlocked.Decrement(ref running);
+            return Right;
+        });
+        var stats = new RunStatistics();
+        var engine = new LoadEngine(sender, new PayloadMix([Legit], [], 0), stats, maxInFlight: 1, seed: 1);
+
+        clock.Restart();
+        await engine.RunAsync([new Phase("ramp", TimeSpan.FromSeconds(2), LoadModel.Closed, 0, 0, RampTo: 4)], CancellationToken.None).WaitAsync(TestTimeout);
+
+        Assert.Equal(1, maxEarly);
+        Assert.Equal(4, maxOverall);
+        Assert.Equal(stats.Sent, stats.Snapshot().Completed);
+    }
+
+    [Fact]
+    public async Task Open_RampingRate_SendsOnTheRampsSchedule()
+    {
+        // 0 -> 40 req/s over 1 s: N(t) = 20 t^2, so 20 requests, 5 of them due in the first half second.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var early = 0;
+        var sender = new FakeSender(_ =>
+        {
+            if (clock.Elapsed < TimeSpan.FromMilliseconds(500))
+            {
+                Interlocked.Increment(ref early);
+            }
+
+            return Task.FromResult(Right);
+        });
+        var stats = new RunStatistics();
+        var engine = new LoadEngine(sender, new PayloadMix([Legit], [], 0), stats, maxInFlight: 8, seed: 1);
+
+        clock.Restart();
+        await engine.RunAsync([new Phase("ramp", TimeSpan.FromSeconds(1), LoadModel.Open, 0, 1, RampTo: 40)], CancellationToken.None).WaitAsync(TestTimeout);
+
+        Assert.Equal(20, stats.Snapshot().Completed);
+        Assert.InRange(early, 3, 7); // a constant 20 req/s would send 10 (timers here may run late, never early)
+    }
+
     private sealed class FakeSender(Func<Payload, Task<ImageGateway.LoadRunner.Classification.Classification>> send) : IRequestSender
     {
         public Task<ImageGateway.LoadRunner.Classification.Classification> SendAsync(Payload payload) => send(payload);

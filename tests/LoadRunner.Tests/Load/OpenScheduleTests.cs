@@ -33,6 +33,27 @@ public sealed class OpenScheduleTests
     }
 
     [Fact]
+    public void RampUp_FromZero_DueWhenTheArrivalsSoFarReachTheIndex()
+    {
+        // Rate t/s over 10 s (0 -> 10): N(t) = t^2 / 2 arrivals by t, so 50 in all and request i is due at sqrt(2i) s.
+        var schedule = new OpenSchedule(0, TimeSpan.FromSeconds(10), endRate: 10);
+
+        Assert.Equal(50, schedule.Count);
+        Assert.Equal([0, 2000, 4000, 6000, 8000], new[] { 0, 2, 8, 18, 32 }.Select(i => schedule.IntendedOffset(i).TotalMilliseconds));
+    }
+
+    [Fact]
+    public void RampDown_ToZero_SendsTheSameCountAsTheRampUp()
+    {
+        // 10 -> 0 over 10 s: N(t) = 10t - t^2 / 2, so 50 in all; request 32 is due where N(t) = 32, t = 10 - 6 = 4 s.
+        var schedule = new OpenSchedule(10, TimeSpan.FromSeconds(10), endRate: 0);
+
+        Assert.Equal(50, schedule.Count);
+        Assert.Equal(4000, schedule.IntendedOffset(32).TotalMilliseconds, precision: 3);
+        Assert.True(schedule.IntendedOffset(49) < schedule.Duration);
+    }
+
+    [Fact]
     public void Constructor_ZeroRate_Throws() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new OpenSchedule(0, TimeSpan.FromSeconds(1)));
 }

@@ -28,6 +28,24 @@ public sealed class ReportWriterTests
                 Assert.True(new FileInfo(path).Length > 200, name);
             }
 
+            foreach (var chart in new[] { "throughput.png", "latency.png", "status-mix.png", "memory.png" })
+            {
+                // Drawn, not blank: axes, lines, bars and text cover well over 2 % of the image.
+                using var image = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(Path.Combine(folder, chart));
+                var inked = 0L;
+                image.ProcessPixelRows(rows =>
+                {
+                    for (var y = 0; y < rows.Height; y++)
+                    {
+                        foreach (var p in rows.GetRowSpan(y))
+                        {
+                            inked += p.R < 200 || p.G < 200 || p.B < 200 ? 1 : 0;
+                        }
+                    }
+                });
+                Assert.True(inked > image.Width * image.Height / 50, $"{chart}: {inked} inked pixels");
+            }
+
             using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "results.json")));
             var totals = json.RootElement.GetProperty("totals");
             var byOutcome = totals.GetProperty("byOutcome").EnumerateObject().Sum(o => o.Value.GetInt64());
@@ -57,7 +75,7 @@ public sealed class ReportWriterTests
         var statistics = new RunStatistics();
         statistics.RecordSent();
         statistics.RecordCompleted("legit/png", "64x48.png", legit: true, new(Outcome.CountWrong, "200"), TimeSpan.FromMilliseconds(3), TimeSpan.Zero);
-        var options = RunCommandTests.Build("--scenario", "legit", "--warmup", "0");
+        var options = RunCommandTests.Build("legit", "--warmup", "0");
         var scenario = ScenarioCatalog.Create(options.Scenario, LegitImages.Create(), []);
         var report = LoadRun.BuildReport(options, scenario, DateTimeOffset.UtcNow, statistics.Snapshot(), ([], []));
 
@@ -70,9 +88,9 @@ public sealed class ReportWriterTests
     }
 
     /// <summary>A 30 s spike run: 10 answers/s, shed in seconds 10-19, with a cgroup near its limit.</summary>
-    private static RunReport SpikeReport(string folder)
+    internal static RunReport SpikeReport(string folder)
     {
-        var options = RunCommandTests.Build("--scenario", "spike", "--duration", "30s", "--warmup", "0", "--report", folder);
+        var options = RunCommandTests.Build("spike", "--duration", "30s", "--warmup", "0", "--report", folder);
         var scenario = ScenarioCatalog.Create(options.Scenario, LegitImages.Create(), HostileInputs.Create(oversizeBytes: 1024));
         var statistics = new RunStatistics();
         for (var second = 0; second < 30; second++)

@@ -36,7 +36,7 @@ public sealed class SamplingTests
             image_gateway_dispatch_shed_total{otel_scope_name="ImageGateway.Gateway",error_type="overloaded"} 7
             image_gateway_counting_requests_total{otel_scope_name="ImageGateway.Backend",image_gateway_outcome="counted"} 12
             """;
-        var filter = Cli.RunCommandTests.Build("--scenario", "legit").MetricFilter;
+        var filter = Cli.RunCommandTests.Build("legit").MetricFilter;
 
         var sums = PrometheusText.Sum(text, filter);
 

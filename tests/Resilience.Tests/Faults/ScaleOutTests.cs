@@ -37,7 +37,7 @@ public sealed partial class ScaleOutTests(ITestOutputHelper output)
             var backendRefusals = 0L;
             foreach (var backend in backends.Apps)
             {
-                backendRefusals += await CounterAsync(backend.BaseAddress, "overloaded");
+                backendRefusals += await CounterAsync(backend.ManagementAddress, "overloaded");
             }
 
             var shedByGateways = outcomes.Count(o => o.Status == 503) - backendRefusals;
@@ -73,7 +73,7 @@ public sealed partial class ScaleOutTests(ITestOutputHelper output)
             await Task.Delay(TimeSpan.FromSeconds(8));
             var bigOutcomes = await bigs.StopAsync();
             var thumbOutcomes = await thumbs.StopAsync();
-            var smallTooLarge = await CounterAsync(small.BaseAddress, "rejected", "image-too-large");
+            var smallTooLarge = await CounterAsync(small.ManagementAddress, "rejected", "image-too-large");
             output.WriteLine($"large images: {Describe(bigOutcomes)}; thumbnails: {Describe(thumbOutcomes)}; the small backend refused {smallTooLarge} as too large");
 
             Assert.True(bigOutcomes.Count(o => o.Status == 200) > 0, "no large image was counted");
@@ -86,17 +86,17 @@ public sealed partial class ScaleOutTests(ITestOutputHelper output)
     private static string Describe(IEnumerable<Outcome> outcomes) =>
         string.Join(", ", outcomes.GroupBy(o => o.Status).OrderBy(g => g.Key).Select(g => $"{g.Key} x{g.Count()}"));
 
-    /// <summary>The backend's <c>backend_requests_total</c> for <paramref name="outcome"/> (and reason), summed over the other labels.</summary>
-    private static async Task<long> CounterAsync(Uri backend, string outcome, string? reason = null)
+    /// <summary>The backend's <c>image_gateway_counting_requests_total</c> (scraped from its management port) for <paramref name="outcome"/> (and error type), summed over the other labels.</summary>
+    private static async Task<long> CounterAsync(Uri management, string outcome, string? reason = null)
     {
-        using var client = new HttpClient { BaseAddress = backend, Timeout = TimeSpan.FromSeconds(10) };
+        using var client = new HttpClient { BaseAddress = management, Timeout = TimeSpan.FromSeconds(10) };
         var text = await client.GetStringAsync("/metrics");
         long total = 0;
         foreach (Match line in CounterLine().Matches(text))
         {
             var labels = line.Groups["labels"].Value;
-            if (labels.Contains($"outcome=\"{outcome}\"", StringComparison.Ordinal)
-                && (reason is null || labels.Contains($"reason=\"{reason}\"", StringComparison.Ordinal)))
+            if (labels.Contains($"image_gateway_outcome=\"{outcome}\"", StringComparison.Ordinal)
+                && (reason is null || labels.Contains($"error_type=\"{reason}\"", StringComparison.Ordinal)))
             {
                 total += (long)double.Parse(line.Groups["value"].Value, CultureInfo.InvariantCulture);
             }
@@ -105,6 +105,6 @@ public sealed partial class ScaleOutTests(ITestOutputHelper output)
         return total;
     }
 
-    [GeneratedRegex(@"^backend_requests_total\{(?<labels>[^}]*)\} (?<value>[0-9.eE+]+)", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^image_gateway_counting_requests_total\{(?<labels>[^}]*)\} (?<value>[0-9.eE+]+)", RegexOptions.Multiline)]
     private static partial Regex CounterLine();
 }

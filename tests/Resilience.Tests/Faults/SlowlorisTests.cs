@@ -47,7 +47,7 @@ public sealed class SlowlorisTests(ITestOutputHelper output)
         var idleRss = ProcessMemory.RssBytes(gateway.Pid);
         using var sampling = new CancellationTokenSource();
         var peakRss = ProcessMemory.SamplePeakAsync(gateway.Pid, TimeSpan.FromMilliseconds(200), sampling.Token);
-        var poolPeak = PoolPeakAsync(gateway.BaseAddress, sampling.Token);
+        var poolPeak = PoolPeakAsync(gateway.ManagementAddress, sampling.Token);
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(90));
 
         var slow = Enumerable.Range(0, slowUploads).Select(async i =>
@@ -112,10 +112,10 @@ public sealed class SlowlorisTests(ITestOutputHelper output)
         Assert.True(peak - idleRss <= 8 * (576L << 10) + (24L << 20), $"gateway RSS grew by {(peak - idleRss) >> 20} MiB");
     }
 
-    /// <summary>The highest <c>image_gateway.buffering.pool.usage</c> the gateway's /metrics showed, sampled every 200 ms until cancelled.</summary>
-    private static async Task<long> PoolPeakAsync(Uri gateway, CancellationToken stop)
+    /// <summary>The highest <c>image_gateway.buffering.pool.usage</c> the gateway's management /metrics showed, sampled every 200 ms until cancelled.</summary>
+    private static async Task<long> PoolPeakAsync(Uri management, CancellationToken stop)
     {
-        using var client = new HttpClient { BaseAddress = gateway, Timeout = TimeSpan.FromSeconds(5) };
+        using var client = new HttpClient { BaseAddress = management, Timeout = TimeSpan.FromSeconds(5) };
         long peak = 0;
         while (!stop.IsCancellationRequested)
         {

@@ -1,28 +1,27 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using ImageGateway.TestSupport;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace ImageGateway.Resilience.Tests.Support;
 
 /// <summary>
-/// The gateway's Kestrel limits against slow clients: from <c>Kestrel:Limits</c> in gateway/appsettings.json
-/// where set, else Kestrel's own defaults (30 s for headers, 240 B/s after a 5 s grace for bodies).
+/// The gateway's limits against slow clients, read from the <c>SlowClients</c> section of
+/// gateway/appsettings.json, which the gateway applies to Kestrel (<c>gateway/Server/SlowClientOptions.cs</c>).
+/// Both keys must be there: falling back to Kestrel's own, looser defaults (30 s for headers) would let
+/// the slowloris tests pass against limits the gateway does not have.
 /// </summary>
 public sealed record GatewayLimits(TimeSpan RequestHeadersTimeout, TimeSpan BodyRateGracePeriod)
 {
     public static GatewayLimits Read()
     {
-        var defaults = new KestrelServerLimits();
-        var settings = JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "gateway", "appsettings.json")));
-        var limits = settings?["Kestrel"]?["Limits"];
-        return new GatewayLimits(
-            Duration(limits?["RequestHeadersTimeout"]) ?? defaults.RequestHeadersTimeout,
-            Duration(limits?["MinRequestBodyDataRate"]?["GracePeriod"])
-                ?? defaults.MinRequestBodyDataRate?.GracePeriod
-                ?? throw new InvalidOperationException("Kestrel has no default body data rate."));
+        var path = Path.Combine(RepoPaths.Root, "gateway", "appsettings.json");
+        var section = JsonNode.Parse(File.ReadAllText(path))?["SlowClients"]
+            ?? throw new InvalidOperationException($"{path} has no SlowClients section.");
+        return new GatewayLimits(Duration(section, "RequestHeadersTimeout"), Duration(section, "MinRequestBodyGracePeriod"));
     }
 
-    private static TimeSpan? Duration(JsonNode? value) =>
-        value is null ? null : TimeSpan.Parse((string)value!, CultureInfo.InvariantCulture);
+    private static TimeSpan Duration(JsonNode section, string key) =>
+        section[key] is { } value
+            ? TimeSpan.Parse((string)value!, CultureInfo.InvariantCulture)
+            : throw new InvalidOperationException($"SlowClients:{key} is not set in gateway/appsettings.json.");
 }
