@@ -1,5 +1,6 @@
 using ImageGateway.Backend.Admission;
 using ImageGateway.Backend.Counting;
+using ImageGateway.Backend.Decoding;
 using ImageGateway.Backend.Health;
 using ImageGateway.Backend.LoadReports;
 using ImageGateway.Backend.Memory;
@@ -7,6 +8,8 @@ using ImageGateway.Backend.Metrics;
 using ImageGateway.Common.Hosting;
 using ImageGateway.Common.Management;
 
+// A decode worker (started by this same binary's worker pool) never builds the web host.
+DecodeWorkerProcess.ExitIfRequested(args);
 SelfProbe.ExitIfRequested(args);
 
 var builder = WebApplication.CreateSlimBuilder(args);
@@ -16,6 +19,7 @@ builder.AddContainerMemory();
 builder.AddDecodeAdmission();
 builder.AddLoadReports();
 builder.AddCounting();
+builder.AddDecodeWorkers();
 builder.AddBackendMetrics();
 builder.AddBackendHealth();
 builder.AddGracefulShutdown(HealthExtensions.ReadyTag);

@@ -27,6 +27,12 @@ mkdir -p "$root/artifacts"
 exec 9>"$root/artifacts/backend-native.lock"
 flock 9
 
+# A publish cut short (a killed launcher) can leave an empty executable, here and in the build
+# output, that the next, incremental publish takes for up to date.
+if [[ -e "$out/ImageGateway.Backend" && ! -s "$out/ImageGateway.Backend" ]]; then
+  rm -f "$out/ImageGateway.Backend"
+  find "$root/artifacts/backend-native" -name ImageGateway.Backend -size 0 -delete 2>/dev/null || true
+fi
 dotnet publish "$root/backend/Backend.csproj" -c Release -r "$rid" -p:PublishAot=true -p:CppCompilerAndLinker="$compiler" \
   --artifacts-path "$root/artifacts/backend-native" -o "$out" -nologo -v quiet -clp:ErrorsOnly >&2
 echo "$out/ImageGateway.Backend"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole product on this machine: N backends on loopback ports, each in its own memory
-# cgroup where the machine allows it, and the gateway in front of them. Stays in the foreground;
-# Ctrl-C or SIGTERM stops everything it started.
+# cgroup where the machine allows it, and the gateway in front of them. Stays in the foreground and
+# supervises the backends as kubelet would: one that exits, or fails /health/live 3 times in a row,
+# is restarted in the same cgroup on the same port. Ctrl-C or SIGTERM stops everything it started.
 #
 #   deploy/run-local.sh [--backends N] [--gateways N] [--backend-memory SIZE] [--port P]
 #
@@ -93,14 +94,17 @@ fi
 gateway_dll="$root/gateway/bin/$configuration/net10.0/ImageGateway.Gateway.dll"
 
 pids=()
+backend_pids=()
 cgroups=()
 stopping=0
 stop_all() {
   (( stopping )) && return
   stopping=1
-  echo "run-local: stopping ${#pids[@]} processes..."
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
+  # Only the processes running now: a backend restarted by the supervision left its old pid behind.
+  local running=("${backend_pids[@]}" ${gateway_pid:+"$gateway_pid"})
+  echo "run-local: stopping ${#running[@]} processes..."
+  for pid in "${running[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${running[@]}"; do
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
   done
@@ -133,6 +137,10 @@ wait_ready() { # url name pid
   return 1
 }
 
+# The memory split for each backend's container (server and worker heap limits, decode workers,
+# budget): one rule, deploy/lib/memory.sh, for this machine's CPUs.
+mapfile -t memory_split < <(backend_environment "$memory_bytes" "$(nproc)")
+
 free_port() { # a loopback port nothing answers on: each app's management port (/metrics, detailed health)
   local p
   for _ in $(seq 1 100); do
@@ -141,8 +149,6 @@ free_port() { # a loopback port nothing answers on: each app's management port (
   done
   return 1
 }
-
-gc_limit_hex=$(gc_heap_hard_limit_hex "$memory_bytes")
 why_no_cgroup=$(cgroup_unavailable_reason || true)
 if [[ -n "$why_no_cgroup" ]]; then
   echo "run-local: backends run WITHOUT a memory cgroup: $why_no_cgroup"
@@ -150,31 +156,49 @@ fi
 
 state=("GATEWAY_URL=http://127.0.0.1:$port" "BACKENDS=$backends" "BACKEND_MEMORY_BYTES=$memory_bytes")
 gateway_env=()
-for i in $(seq 1 "$backends"); do
-  bport=$((port + i))
-  name="backend$i"
-  mport=$(free_port)
-  env_vars=(
-    "ASPNETCORE_ENVIRONMENT=Production"
-    "Management__Port=$mport"
-    "DOTNET_GCHeapHardLimit=$gc_limit_hex"
-    "Memory__ContainerLimitBytes=$memory_bytes"
-  )
-  cg=""
-  if [[ -z "$why_no_cgroup" ]]; then
+backend_cgroups=()
+backend_restarts=()
+backend_mports=()
+liveness_failures=()
+
+# start_backend I: starts backend I (again) on port P+I in its cgroup, made on the first start, with
+# the management port it was given on the first start.
+start_backend() {
+  local i=$1 name="backend$1" bport=$((port + $1)) cg=${backend_cgroups[$1]:-}
+  backend_mports[$i]=${backend_mports[$i]:-$(free_port)}
+  if [[ -z "$cg" && -z "$why_no_cgroup" ]]; then
     cg=$(cgroup_create "image-gateway-$name-$$" "$memory_bytes")
     cgroups+=("$cg")
+    backend_cgroups[$i]=$cg
   fi
-  cgroup_exec "$cg" env "${env_vars[@]}" "${backend_cmd[@]}" --contentRoot "$(dirname "${backend_cmd[-1]}")" --urls "http://127.0.0.1:$bport" >"$run_dir/logs/$name.log" 2>&1 &
-  pid=$!
-  pids+=("$pid")
-  state+=("BACKEND_${i}_URL=http://127.0.0.1:$bport" "BACKEND_${i}_MANAGEMENT_URL=http://127.0.0.1:$mport" "BACKEND_${i}_PID=$pid" "BACKEND_${i}_CGROUP=$cg")
-  gateway_env+=("ReverseProxy__Clusters__backends__Destinations__${name}__Address=http://127.0.0.1:$bport")
-  echo "run-local: $name on http://127.0.0.1:$bport (pid $pid, memory limit ${cg:+$backend_memory in cgroup $cg}${cg:-none}, DOTNET_GCHeapHardLimit=$gc_limit_hex)"
+  cgroup_exec "$cg" env ASPNETCORE_ENVIRONMENT=Production "Management__Port=${backend_mports[$i]}" "${memory_split[@]}" \
+    "${backend_cmd[@]}" --contentRoot "$(dirname "${backend_cmd[-1]}")" --urls "http://127.0.0.1:$bport" >>"$run_dir/logs/$name.log" 2>&1 &
+  backend_pids[$i]=$!
+  pids+=("$!")
+  liveness_failures[$i]=0
+}
+
+# write_state: .run/stack.env with every process's current pid.
+write_state() {
+  local lines=("${state[@]}")
+  for i in $(seq 1 "$backends"); do
+    lines+=("BACKEND_${i}_URL=http://127.0.0.1:$((port + i))" "BACKEND_${i}_MANAGEMENT_URL=http://127.0.0.1:${backend_mports[$i]}"
+      "BACKEND_${i}_PID=${backend_pids[$i]}" "BACKEND_${i}_CGROUP=${backend_cgroups[$i]:-}" "BACKEND_${i}_RESTARTS=${backend_restarts[$i]:-0}")
+  done
+  printf '%s\n' "${lines[@]}" >"$run_dir/stack.env"
+}
+
+for i in $(seq 1 "$backends"); do
+  : >"$run_dir/logs/backend$i.log"
+  start_backend "$i"
+  backend_restarts[$i]=0
+  gateway_env+=("ReverseProxy__Clusters__backends__Destinations__backend${i}__Address=http://127.0.0.1:$((port + i))")
+  where=${backend_cgroups[$i]:+$backend_memory in cgroup ${backend_cgroups[$i]}}
+  echo "run-local: backend$i on http://127.0.0.1:$((port + i)) (pid ${backend_pids[$i]}, management port ${backend_mports[$i]}, memory limit ${where:-none}; ${memory_split[*]})"
 done
 
 for i in $(seq 1 "$backends"); do
-  wait_ready "http://127.0.0.1:$((port + i))/health/ready" "backend$i" "${pids[$((i - 1))]}"
+  wait_ready "http://127.0.0.1:$((port + i))/health/ready" "backend$i" "${backend_pids[$i]}"
 done
 
 # Gateway g listens on P (g = 1) or P+N+g-1: several gateways share the backends, as replicas do.
@@ -196,21 +220,50 @@ for g in $(seq 1 "$gateways"); do
 done
 state+=("GATEWAYS=$gateways" "GATEWAY_URLS=${gateway_urls[*]}")
 
-printf '%s
-' "${state[@]}" >"$run_dir/stack.env"
+write_state
 echo "run-local: ready at ${gateway_urls[*]} (state and every management URL in .run/stack.env, logs in .run/logs/; Ctrl-C stops)"
 
-# Stay in the foreground until a signal arrives or a process dies on its own.
-watched=("${pids[@]}")
+# restart_backend I WHY: what kubelet does with a container that died or failed its liveness probe:
+# kill what is left of it (the server and any decode worker in its cgroup), start it again in the
+# same cgroup on the same port, and say so.
+restart_backend() {
+  local i=$1 why=$2 old=${backend_pids[$1]} cg=${backend_cgroups[$1]:-}
+  backend_restarts[$i]=$(( ${backend_restarts[$i]:-0} + 1 ))
+  echo "run-local: backend$i (pid $old) $why; restarting it (restart ${backend_restarts[$i]}) in the same cgroup on port $((port + i))" >&2
+  kill -KILL "$old" 2>/dev/null || true
+  if [[ -n "$cg" && -f "$cg/cgroup.procs" ]]; then
+    while read -r leftover; do [[ -n "$leftover" ]] && kill -KILL "$leftover" 2>/dev/null; done <"$cg/cgroup.procs"
+  else
+    for child in $(ps -o pid= --ppid "$old" 2>/dev/null); do kill -KILL "$child" 2>/dev/null || true; done
+  fi
+  wait "$old" 2>/dev/null || true
+  start_backend "$i"
+  write_state
+}
+
+# Supervise until a signal arrives: a backend that exits, or whose /health/live fails
+# $liveness_threshold times in a row (one probe a second, 2 s timeout), is restarted, as kubelet would.
+liveness_threshold=3
+gateway_reported=0
 while true; do
-  alive=()
-  for pid in "${watched[@]}"; do
-    if kill -0 "$pid" 2>/dev/null; then
-      alive+=("$pid")
+  for i in $(seq 1 "$backends"); do
+    pid=${backend_pids[$i]}
+    if ! kill -0 "$pid" 2>/dev/null; then
+      code=0
+      wait "$pid" 2>/dev/null || code=$?
+      restart_backend "$i" "exited (status $code)"
+    elif [[ "$(http_status "http://127.0.0.1:$((port + i))/health/live")" == 200 ]]; then
+      liveness_failures[$i]=0
     else
-      echo "run-local: process $pid exited; see .run/logs/ (the others keep running)" >&2
+      liveness_failures[$i]=$(( ${liveness_failures[$i]} + 1 ))
+      if (( liveness_failures[i] >= liveness_threshold )); then
+        restart_backend "$i" "failed /health/live $liveness_threshold times in a row"
+      fi
     fi
   done
-  watched=("${alive[@]}")
+  if (( ! gateway_reported )) && ! kill -0 "$gateway_pid" 2>/dev/null; then
+    echo "run-local: the gateway (pid $gateway_pid) exited; see .run/logs/gateway.log (the backends keep running)" >&2
+    gateway_reported=1
+  fi
   sleep 1 & wait $! || true
 done

@@ -147,6 +147,9 @@ public sealed class DecodeAdmission : IDisposable
         /// <summary>Bytes reserved so far.</summary>
         public long Bytes { get; private set; }
 
+        /// <summary>What is left of the queue timeout for this request's waits (for the budget, or for a decode worker).</summary>
+        public TimeSpan TimeLeft => _admission._options.QueueTimeout - _admission._time.GetElapsedTime(_started);
+
         /// <summary>Time spent waiting for the budget so far, over all its reservations.</summary>
         public TimeSpan Waited { get; private set; }
 
@@ -175,11 +178,10 @@ public sealed class DecodeAdmission : IDisposable
             {
                 using var activity = BackendActivities.Source.StartActivity("admission.wait");
                 activity?.SetTag(TelemetryAttributes.RequestedBytes, bytes);
-                var wait = _admission._options.QueueTimeout - _admission._time.GetElapsedTime(_started);
                 var asked = _admission._time.GetTimestamp();
                 try
                 {
-                    _leases.Add(await _admission.AcquireAsync(permits, wait, cancellationToken));
+                    _leases.Add(await _admission.AcquireAsync(permits, TimeLeft, cancellationToken));
                 }
                 catch (AdmissionRefusedException ex) when (activity is not null)
                 {

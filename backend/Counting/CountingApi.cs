@@ -1,7 +1,6 @@
-using System.Diagnostics;
 using ImageGateway.Backend.Admission;
+using ImageGateway.Backend.Decoding;
 using ImageGateway.Backend.Metrics;
-using ImageGateway.Common.Imaging;
 using ImageGateway.Common.Observability;
 using ImageGateway.Common.Problems;
 using Microsoft.AspNetCore.Http.Features;
@@ -10,7 +9,7 @@ using Microsoft.Extensions.Options;
 
 namespace ImageGateway.Backend.Counting;
 
-/// <summary>Maps <c>POST /count-white-pixels</c>: HTTP in, <see cref="ImageCounter"/> call, HTTP out.</summary>
+/// <summary>Maps <c>POST /count-white-pixels</c>: HTTP in, <see cref="UploadDecoder"/> call (a decode worker counts), HTTP out.</summary>
 public static class CountingApi
 {
     public const string Route = "/count-white-pixels";
@@ -30,7 +29,7 @@ public static class CountingApi
 
     private static async Task<Results<Ok<CountResult>, ProblemHttpResult>> CountAsync(
         HttpContext context,
-        ImageCounter counter,
+        UploadDecoder decoder,
         DecodeAdmission admission,
         BackendMetrics metrics,
         RefusalLogSampler logSampler,
@@ -57,19 +56,10 @@ public static class CountingApi
         string? refusal = null;
         try
         {
-            var body = await RequestBody.ReadAsync(context.Request.BodyReader, context.Request.ContentLength, maxBodyBytes, reservation, cancellationToken);
-            var facts = counter.Identify(body.Memory);
-            await reservation.AddAsync(DecodeCostEstimator.Estimate(facts, body.Length), $"decoding this {facts.Width}x{facts.Height} {facts.Format} image", cancellationToken);
-            var started = Stopwatch.GetTimestamp();
-            CountResult result;
-            using (metrics.DecodeStarted())
-            {
-                result = counter.Count(body.Memory, facts, cancellationToken);
-            }
-
-            metrics.Decoded(result.Format, Stopwatch.GetElapsedTime(started));
+            var decoded = await decoder.CountAsync(context.Request.BodyReader, context.Request.ContentLength, maxBodyBytes, reservation, cancellationToken);
+            var result = decoded.Result;
             metrics.Answered("counted", reason: null);
-            CountingLog.Counted(logger, result.Format, result.Width, result.Height, result.WhitePixelCount);
+            CountingLog.Counted(logger, result.Format, result.Width, result.Height, result.WhitePixelCount, decoded.CpuTime.TotalMilliseconds, decoded.CpuDeadline.TotalMilliseconds, decoded.Passes, decoded.ImageMemoryPeakBytes, reservation.Bytes);
             return TypedResults.Ok(result);
         }
         catch (ImageRejectedException ex)
@@ -91,15 +81,14 @@ public static class CountingApi
 
             return Overloaded(context, admission, metrics, ex.Reason, ex.Message);
         }
-        catch (OutOfMemoryException)
+        catch (WorkerUnavailableException ex)
         {
-            var gc = GC.GetGCMemoryInfo();
-            if (log.ShouldLog("out-of-memory", out var suppressed))
+            if (log.ShouldLog("worker-unavailable", out var suppressed))
             {
-                CountingLog.OutOfMemory(logger, reservation.Bytes, admission.BytesInUse, gc.HeapSizeBytes, gc.FragmentedBytes, gc.TotalCommittedBytes, gc.TotalAvailableMemoryBytes, suppressed);
+                CountingLog.WorkerUnavailable(logger, reservation.Bytes, admission.BytesInUse, ex.Message, suppressed);
             }
 
-            return Overloaded(context, admission, metrics, "out-of-memory", "The backend has no memory for this image right now; retry shortly.");
+            return Overloaded(context, admission, metrics, "worker-unavailable", ex.Message);
         }
         finally
         {
@@ -138,16 +127,17 @@ public static class CountingApi
 
 internal static partial class CountingLog
 {
-    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Counted {Format} {Width}x{Height}: {WhitePixels} white pixels")]
-    public static partial void Counted(ILogger logger, string format, int width, int height, long whitePixels);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Debug,
+        Message = "Counted {Format} {Width}x{Height}: {WhitePixels} white pixels; decode CPU {CpuMilliseconds} ms of a {DeadlineMilliseconds} ms deadline ({Passes} passes), image memory peak {ImageMemoryPeakBytes} of {ReservedBytes} bytes reserved")]
+    public static partial void Counted(ILogger logger, string format, int width, int height, long whitePixels, double cpuMilliseconds, double deadlineMilliseconds, int passes, long imageMemoryPeakBytes, long reservedBytes);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information,
         Message = "Rejected upload as {ProblemType}: {Detail} ({SuppressedBefore} more with this reason were not logged since the last line)")]
     public static partial void Rejected(ILogger logger, string problemType, string detail, long suppressedBefore);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning,
-        Message = "Out of memory while decoding (this request reserved {ReservedBytes} bytes, all requests {BudgetInUseBytes}; GC heap {HeapSizeBytes} bytes of which {FragmentedBytes} free, committed {CommittedBytes} of {HeapLimitBytes}); answered 503 ({SuppressedBefore} more were not logged since the last line)")]
-    public static partial void OutOfMemory(ILogger logger, long reservedBytes, long budgetInUseBytes, long heapSizeBytes, long fragmentedBytes, long committedBytes, long heapLimitBytes, long suppressedBefore);
+        Message = "Decode worker unavailable (this request reserved {ReservedBytes} bytes, all requests {BudgetInUseBytes}); answered 503: {Detail} ({SuppressedBefore} more were not logged since the last line)")]
+    public static partial void WorkerUnavailable(ILogger logger, long reservedBytes, long budgetInUseBytes, string detail, long suppressedBefore);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Information,
         Message = "Not admitted ({Refusal}); answered 503: {Detail} ({SuppressedBefore} more with this refusal were not logged since the last line)")]

@@ -11,11 +11,17 @@ public static class HealthExtensions
     public const string LiveTag = "live";
     public const string ReadyTag = "ready";
 
+    /// <summary>
+    /// Liveness: the server answers (a stuck server does not, and fails the probe). Readiness:
+    /// started, not draining (<c>shutdown</c>), the worker pool able to serve (<c>decode_workers</c>);
+    /// the memory facts are reported beside it. A decode never affects either: it runs in a worker.
+    /// </summary>
     public static IHostApplicationBuilder AddBackendHealth(this IHostApplicationBuilder builder)
     {
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy("The process serves requests."), [LiveTag])
-            .AddCheck<MemoryReadinessCheck>("memory", tags: [ReadyTag]);
+            .AddCheck<MemoryReadinessCheck>("memory", tags: [ReadyTag])
+            .AddCheck<DecodeWorkersReadinessCheck>("decode_workers", tags: [ReadyTag]);
         return builder;
     }
 

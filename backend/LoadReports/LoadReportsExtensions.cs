@@ -2,7 +2,7 @@ namespace ImageGateway.Backend.LoadReports;
 
 public static class LoadReportsExtensions
 {
-    /// <summary>Registers what the load reports read (needs <c>AddDecodeAdmission</c>).</summary>
+    /// <summary>Registers what the load reports read (needs <c>AddDecodeAdmission</c> and <c>AddDecodeWorkers</c>).</summary>
     public static IHostApplicationBuilder AddLoadReports(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<CpuUtilization>();

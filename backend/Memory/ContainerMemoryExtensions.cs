@@ -1,3 +1,4 @@
+using ImageGateway.Backend.Decoding;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
@@ -25,7 +26,10 @@ public static partial class ContainerMemoryExtensions
             var gcHeapLimit = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
             var setting = Environment.GetEnvironmentVariable(HeapHardLimitVariable);
             CheckHeapHardLimitInForce(setting, gcHeapLimit);
-            return MemoryBudget.Derive(container, gcHeapLimit, setting is not null, options);
+            var workerHeap = services.GetRequiredService<IOptions<DecodingOptions>>().Value.WorkerHeapHardLimit is { } hex
+                ? DecodingOptionsRules.HeapLimitBytes(hex)
+                : null;
+            return MemoryBudget.Derive(container, gcHeapLimit, setting is not null, options, workerHeap);
         });
         builder.Services.AddHostedService<MemoryBudgetReporter>();
 

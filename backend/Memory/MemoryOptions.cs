@@ -5,8 +5,8 @@ namespace ImageGateway.Backend.Memory;
 
 /// <summary>
 /// How the backend sizes its decode budget from its container. Bound from the <c>Memory</c> section.
-/// The container limit is detected from the process's own memory cgroup; the GC heap hard limit is
-/// the runtime's (set by <c>DOTNET_GCHeapHardLimit</c>, derived by <c>deploy/lib/memory.sh</c>).
+/// The container limit is detected from the process's own memory cgroup; the server's and each
+/// worker's GC heap hard limits and the decode budget come from one rule, <c>deploy/lib/memory.sh</c>.
 /// </summary>
 public sealed class MemoryOptions
 {
@@ -20,16 +20,14 @@ public sealed class MemoryOptions
     public long? ContainerLimitBytes { get; set; }
 
     /// <summary>
-    /// GC heap kept for everything that is not a decode or a request body: Kestrel, routing, logging,
-    /// metrics, and the GC's own gen0 slack. The decode budget is the GC heap hard limit minus this.
-    /// Default 15 MiB, measured in a cold 50 MiB cgroup under 64 clients: about 4-5 MiB of long-lived
-    /// objects, 1.5 MiB of pinned connection buffers, and 8-10 MiB the GC commits beyond the live heap
-    /// (bookkeeping and allocation since the last collection). With 8-13 MiB, admitted decodes ran out
-    /// of memory (503) and, in some runs, so did Kestrel's own buffer allocations (dropped connections).
-    /// Connection buffers are bounded by <see cref="RequestBufferBytes"/> and <see cref="MaxConnections"/>.
+    /// A decode worker's GC heap kept for what is not an upload's body or image memory: the worker's
+    /// own objects (the decoder configuration, tables, the protocol's buffers) and what the GC commits
+    /// beyond the live objects while a decode runs. The derived decode budget is the worker's heap hard
+    /// limit (<c>Decoding:WorkerHeapHardLimit</c>) minus this, so one worker can always hold the whole
+    /// budget. Default 2 MiB (docs/backend.md, "Memory split", has the measurement).
     /// </summary>
     [Range(1, long.MaxValue)]
-    public long ManagedReserveBytes { get; set; } = 15L * 1024 * 1024;
+    public long WorkerReserveBytes { get; set; } = 2L * 1024 * 1024;
 
     /// <summary>
     /// An explicit decode budget in bytes, for tests and for operators who want less than the derived
@@ -37,12 +35,6 @@ public sealed class MemoryOptions
     /// </summary>
     [Range(1, long.MaxValue)]
     public long? DecodeBudgetBytes { get; set; }
-
-    /// <summary>
-    /// <c>/health/ready</c> answers 503 while the GC heap has less room than this. Default 2 MiB.
-    /// </summary>
-    [Range(0, long.MaxValue)]
-    public long MinimumHeadroomBytes { get; set; } = 2L * 1024 * 1024;
 
     /// <summary>
     /// Bytes Kestrel buffers per connection of a request body nobody is reading yet (a request waiting
@@ -54,7 +46,7 @@ public sealed class MemoryOptions
 
     /// <summary>
     /// Most connections served at once; with <see cref="RequestBufferBytes"/> it bounds connection
-    /// buffers (128 x 32 KiB = 4 MiB, inside <see cref="ManagedReserveBytes"/>). Default 128.
+    /// buffers (128 x 32 KiB = 4 MiB, inside the server's GC heap hard limit). Default 128.
     /// </summary>
     [Range(1, 100000)]
     public long MaxConnections { get; set; } = 128;

@@ -5,7 +5,8 @@ namespace ImageGateway.Backend.Metrics;
 /// <summary>
 /// The backend's spans, children of the ASP.NET Core request span (whose parent is the gateway's,
 /// from <c>traceparent</c>): <c>admission.wait</c> (one per reservation of the decode budget: the
-/// body, then the decode), <c>decode</c> and <c>count</c>, with the image facts as attributes.
+/// body, then the decode) and <c>decode</c> (the decode worker's decode and count, as the server waits
+/// for it), with the image facts as attributes.
 /// </summary>
 public static class BackendActivities
 {

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using ImageGateway.Backend.Admission;
-using ImageGateway.Backend.Counting;
 using ImageGateway.Backend.Memory;
 using ImageGateway.Common.Observability;
 
@@ -27,12 +26,12 @@ public sealed class BackendMetrics
     private readonly UpDownCounter<long> _decodesActive;
     private readonly Histogram<double> _admissionWait;
 
-    public BackendMetrics(IMeterFactory meterFactory, DecodeAdmission admission, MemoryBudget budget, ContainerMemory container, GcImageAllocator allocator)
+    public BackendMetrics(IMeterFactory meterFactory, DecodeAdmission admission, MemoryBudget budget, ContainerMemory container)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(MeterName);
         _requests = meter.CreateCounter<long>("image_gateway.counting.requests", "{request}",
-            "Counting requests answered, by image_gateway.outcome (counted, rejected, overloaded) and error.type (the problem type of a rejection; queue-full, queue-timeout or out-of-memory when overloaded).");
+            "Counting requests answered, by image_gateway.outcome (counted, rejected, overloaded) and error.type (the problem type of a rejection; queue-full, queue-timeout or worker-unavailable when overloaded).");
         _decodeDuration = meter.CreateHistogram("image_gateway.decode.duration", "s",
             "Time to decode one image and count its white pixels, by image.format.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DecodeDurationBuckets });
@@ -49,8 +48,6 @@ public sealed class BackendMetrics
             "Bytes of work waiting in the admission queue now.");
         meter.CreateObservableUpDownCounter("image_gateway.admission.queue.limit", () => admission.QueueLimit * (long)DecodeAdmission.PermitBytes, "By",
             "The most bytes of work the admission queue holds.");
-        meter.CreateObservableUpDownCounter("image_gateway.decode.memory.usage", () => allocator.BytesInUse, "By",
-            "Bytes of image buffers allocated now.");
         meter.CreateObservableUpDownCounter("image_gateway.memory.gc_heap.limit", () => budget.GcHeapLimitBytes, "By",
             "The GC heap hard limit (the GC heap itself: dotnet.gc.last_collection.heap.size).");
         meter.CreateObservableUpDownCounter("image_gateway.container.memory.usage",

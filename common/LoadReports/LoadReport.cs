@@ -15,7 +15,7 @@ namespace ImageGateway.Common.LoadReports;
 /// <param name="BudgetBytes">The backend's decode budget (<c>named_metrics.budget_bytes</c>).</param>
 /// <param name="ReservedBytes">Bytes of the budget reserved by requests now (<c>named_metrics.reserved_bytes</c>).</param>
 /// <param name="QueuedBytes">Bytes of work waiting in the backend's admission queue (<c>named_metrics.queued_bytes</c>).</param>
-/// <param name="CpuUtilization">The process's CPU use over the last sampling period, as a fraction of the machine's CPUs (<c>cpu_utilization</c>).</param>
+/// <param name="CpuUtilization">The backend's CPU use (a backend: its server and decode workers) over the last sampling period, as a fraction of the machine's CPUs (<c>cpu_utilization</c>).</param>
 public sealed record LoadReport(long BudgetBytes, long ReservedBytes, long QueuedBytes, double CpuUtilization = 0)
 {
     /// <summary>The header ORCA reports travel in (Envoy <c>kEndpointLoadMetricsHeader</c>).</summary>

@@ -29,6 +29,16 @@ public static class ServiceTelemetryExtensions
     /// <summary>The Prometheus scrape path (management port only).</summary>
     public const string MetricsPath = "/metrics";
 
+    /// <summary>
+    /// The most series (attribute combinations) one instrument keeps. The SDK allocates every
+    /// instrument's points up front, 2,000 by default: with ~40 instruments that was ~5 MB of the
+    /// backend server's 12 MiB GC heap at rest (measured: large object heap 4.9 MB right after
+    /// start), and the server ran out of heap under load. Our attributes are small fixed sets
+    /// (formats, reasons, destinations, routes and status codes); past the limit the SDK folds the
+    /// rest into one overflow series (<c>otel_metric_overflow="true"</c>) rather than dropping them.
+    /// </summary>
+    public const int MaxSeriesPerInstrument = 200;
+
     /// <summary>UTC, ISO 8601, milliseconds: one timestamp form for every console formatter.</summary>
     public const string TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
 
@@ -80,6 +90,7 @@ public static class ServiceTelemetryExtensions
             .WithMetrics(metrics => metrics
                 .AddMeter(meters)
                 .AddMeter(RefusalLogSampler.MeterName, "System.Runtime", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+                .AddView(_ => new MetricStreamConfiguration { CardinalityLimit = MaxSeriesPerInstrument })
                 .AddPrometheusExporter());
 
         // Spans are recorded only when they go somewhere: nobody listens to the sources otherwise, so

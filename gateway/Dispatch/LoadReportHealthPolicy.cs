@@ -10,13 +10,11 @@ namespace ImageGateway.Gateway.Dispatch;
 /// The active health-check policy <c>LoadReports</c>: learns each probe's load report, and marks a
 /// destination unhealthy after <c>ConsecutiveFailuresHealthPolicy.Threshold</c> (cluster metadata,
 /// default 2) failed probes in a row and healthy on the first success, as YARP's
-/// <c>ConsecutiveFailures</c> policy does (which is internal, so it cannot be wrapped). A probe answered
-/// not ready by a backend whose report says it is full (less than an eighth of its budget free) is not
-/// a failure: being full is capacity, which dispatch already reads from the report, and the backend's
-/// readiness also says "not ready" when its budget is spent; counting that as a failure took full
-/// backends out of rotation every few seconds (503 <c>no-healthy-backend</c>) exactly while they
-/// worked hardest. A backend that is not ready for any other reason (draining, not started) is
-/// marked down as before.
+/// <c>ConsecutiveFailures</c> policy does (which is internal, so it cannot be wrapped). Every probe not
+/// answered 2xx is a failure: a backend's readiness says only whether it can serve (started, not
+/// draining, its decode workers alive), never how full it is (that is the report, which dispatch
+/// reads), so a full backend stays in rotation. (Before decoding moved into workers, readiness also
+/// said "not ready" when the budget was spent, and this policy had to read such a probe as full.)
 /// </summary>
 internal sealed class LoadReportHealthPolicy(DispatchScheduler scheduler, IDestinationHealthUpdater healthUpdater) : IActiveHealthCheckPolicy
 {
@@ -40,17 +38,15 @@ internal sealed class LoadReportHealthPolicy(DispatchScheduler scheduler, IDesti
         for (var i = 0; i < probingResults.Count; i++)
         {
             var result = probingResults[i];
-            var full = false;
             if (result.Response?.Headers.TryGetValues(LoadReport.HeaderName, out var values) == true
                 && LoadReport.TryParse(values.FirstOrDefault(), out var report))
             {
                 scheduler.Reported(result.Destination, report);
-                full = report.FreeBytes * 8 < report.BudgetBytes;
             }
 
             var failures = _failures.GetOrCreateValue(result.Destination);
             DestinationHealth health;
-            if (result.Response is { IsSuccessStatusCode: true } || (full && result.Response is { StatusCode: System.Net.HttpStatusCode.ServiceUnavailable }))
+            if (result.Response is { IsSuccessStatusCode: true })
             {
                 Interlocked.Exchange(ref failures.Value, 0);
                 health = DestinationHealth.Healthy;

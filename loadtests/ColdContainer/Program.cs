@@ -11,7 +11,11 @@ using ImageGateway.TestSupport;
 //
 // FORM is "jit" (DIR: the framework-dependent build output; run with a private copy of the runtime)
 // or "native" (DIR: a self-contained publish, ReadyToRun or Native AOT; run its apphost).
-// Needs root and cgroup v1. The GC heap hard limit comes from deploy/lib/memory.sh, as in run-local.
+// Needs root and cgroup v1. The memory split (the server's and the workers' GC heap hard limits, the
+// worker count, the decode budget) comes from deploy/lib/memory.sh, as in run-local; ENV=VALUE
+// arguments override it (e.g. DOTNET_GCHeapHardLimit=1D00000 for a build from before the workers,
+// which read only that). Reports idle memory per process, the CPU the idle backend burns over a
+// second, then each image's answer, time and the cgroup's figures.
 if (args.Length < 2)
 {
     Console.Error.WriteLine("usage: FORM(jit|native) DIR [LIMIT_MIB] [ENV=VALUE...]");
@@ -46,7 +50,11 @@ var info = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, Redi
 info.ArgumentList.Add("-c");
 info.ArgumentList.Add(cgroup.JoinAndExec($"{command} --urls http://127.0.0.1:{port}"));
 info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-info.Environment["DOTNET_GCHeapHardLimit"] = MemoryRule.GcHeapHardLimitHex(limit);
+foreach (var (key, value) in MemoryRule.BackendEnvironment(limit))
+{
+    info.Environment[key] = value;
+}
+
 info.Environment["Logging__LogLevel__Default"] = "Warning";
 info.Environment["Management__Port"] = FreePort.Get().ToString(CultureInfo.InvariantCulture);
 if (path is not null)
@@ -59,7 +67,8 @@ foreach (var (key, value) in extraEnvironment)
     info.Environment[key] = value;
 }
 
-Console.WriteLine($"form {form} from {source}: {evicted / 1048576.0:0.0} MiB of files evicted; cgroup {limitMiB} MiB; DOTNET_GCHeapHardLimit={info.Environment["DOTNET_GCHeapHardLimit"]} {string.Join(' ', extraEnvironment.Select(e => e.Key + "=" + e.Value))}");
+Console.WriteLine($"form {form} from {source}: {evicted / 1048576.0:0.0} MiB of files evicted; cgroup {limitMiB} MiB; "
+    + string.Join(' ', info.Environment.Where(e => e.Key.StartsWith("DOTNET_GC", StringComparison.Ordinal) || e.Key.Contains("__", StringComparison.Ordinal)).OrderBy(e => e.Key).Select(e => e.Key + "=" + e.Value)));
 using var process = Process.Start(info)!;
 process.OutputDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) Console.WriteLine("  | " + e.Data); };
 process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) Console.WriteLine("  | " + e.Data); };
@@ -92,6 +101,10 @@ try
     }
 
     Console.WriteLine($"ready after {started.Elapsed.TotalSeconds:0.00} s; idle: {Usage(cgroup)}");
+    await Task.Delay(TimeSpan.FromSeconds(2));
+    var idleCpu = await CgroupProcesses.CpuOverAsync(cgroup.Path, TimeSpan.FromSeconds(1));
+    Console.WriteLine($"idle after 2 s: {Usage(cgroup)}; CPU over 1 s: {string.Join(", ", idleCpu.Select(c => $"pid {c.Key} {c.Value.TotalMilliseconds:0} ms"))}");
+    Console.WriteLine(CgroupProcesses.Describe(cgroup.Path));
     foreach (var kind in new[] { GeneratedKind.PngRgb, GeneratedKind.JpegBaseline420, GeneratedKind.JpegProgressive })
     {
         foreach (var megapixels in new[] { 1.0, 2, 3, 4, 5, 6, 7, 8 })
@@ -121,6 +134,9 @@ try
             }
         }
     }
+
+    Console.WriteLine($"end: {Usage(cgroup)}; oom_kill {cgroup.OomKills}");
+    Console.WriteLine(CgroupProcesses.Describe(cgroup.Path));
 }
 finally
 {

@@ -116,6 +116,137 @@ public sealed class LocalLauncherTests
         Assert.Contains(lines, l => l.Contains("stopped", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task RunLocal_BackendKilledOrStuck_IsRestartedInItsCgroup_AndBackInRotationWithinSeconds()
+    {
+        var port = FreePort.Get();
+        var (launcher, lines) = await StartLauncherAsync(port);
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+            var image = await File.ReadAllBytesAsync(CorpusManifest.Get("pngsuite/basn6a08.png").FullPath);
+
+            // A crash, as kill -9 or a kernel OOM kill of the server would be.
+            var killed = int.Parse(ReadState()["BACKEND_1_PID"], System.Globalization.CultureInfo.InvariantCulture);
+            var timer = Stopwatch.StartNew();
+            using (var kill = Process.Start("kill", ["-KILL", killed.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill!.WaitForExitAsync();
+            }
+
+            var restarted = await BackInRotationAsync(client, image, killed, lines);
+            Console.WriteLine($"LocalLauncherTests: backend1 killed, restarted as pid {restarted} and counting through the gateway {timer.Elapsed.TotalSeconds:0.0} s later");
+            Assert.True(timer.Elapsed < TimeSpan.FromSeconds(30), $"back in rotation only after {timer.Elapsed}");
+            Assert.Contains(lines, l => l.Contains($"backend1 (pid {killed}) exited", StringComparison.Ordinal) && l.Contains("restarting", StringComparison.Ordinal));
+
+            // Stuck: alive but not answering its liveness probe (SIGSTOP), as a deadlocked server would be.
+            timer.Restart();
+            using (var stop = Process.Start("kill", ["-STOP", restarted.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await stop!.WaitForExitAsync();
+            }
+
+            var again = await BackInRotationAsync(client, image, restarted, lines);
+            Console.WriteLine($"LocalLauncherTests: backend1 stopped, restarted as pid {again} and counting through the gateway {timer.Elapsed.TotalSeconds:0.0} s later");
+            Assert.True(timer.Elapsed < TimeSpan.FromSeconds(40), $"back in rotation only after {timer.Elapsed}");
+            Assert.Contains(lines, l => l.Contains($"backend1 (pid {restarted}) failed /health/live", StringComparison.Ordinal));
+            Assert.False(IsAlive(restarted), "the stuck server was left running");
+            Assert.Equal("2", ReadState()["BACKEND_1_RESTARTS"]);
+        }
+        finally
+        {
+            using var kill = Process.Start("kill", ["-TERM", launcher.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await kill!.WaitForExitAsync();
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await launcher.WaitForExitAsync(cts.Token);
+            launcher.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Waits until stack.env names a new pid for backend1 and that process has counted an upload the
+    /// gateway routed to it (the gateway picks among both backends, so uploads are posted until one lands).
+    /// </summary>
+    private static async Task<int> BackInRotationAsync(HttpClient client, byte[] image, int oldPid, ConcurrentQueue<string> lines)
+    {
+        var deadline = Stopwatch.StartNew();
+        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            var state = ReadState();
+            if (int.TryParse(state["BACKEND_1_PID"], System.Globalization.CultureInfo.InvariantCulture, out var pid) && pid != oldPid)
+            {
+                try
+                {
+                    using var response = await client.PostAsync("/count-white-pixels", new ByteArrayContent(image));
+                    var metrics = await probe.GetStringAsync(new Uri(new Uri(state["BACKEND_1_MANAGEMENT_URL"]), "/metrics"));
+                    if (response.StatusCode == HttpStatusCode.OK && metrics.Contains("outcome=\"counted\"", StringComparison.Ordinal))
+                    {
+                        return pid;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    // Not listening yet.
+                }
+                catch (TaskCanceledException)
+                {
+                    // Not answering yet.
+                }
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new Xunit.Sdk.XunitException("backend1 was not back in rotation within 60 s:\n" + string.Join('\n', lines));
+    }
+
+    private static async Task<(Process Launcher, ConcurrentQueue<string> Lines)> StartLauncherAsync(int port)
+    {
+        var info = new ProcessStartInfo("bash")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = RepoPaths.Root,
+        };
+        foreach (var arg in new[] { "deploy/run-local.sh", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--backends", "2" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        var launcher = Process.Start(info)!;
+        var lines = new ConcurrentQueue<string>();
+        var ready = new TaskCompletionSource();
+        launcher.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            lines.Enqueue(e.Data);
+            if (e.Data.Contains("ready", StringComparison.Ordinal) && e.Data.Contains($"http://127.0.0.1:{port}", StringComparison.Ordinal))
+            {
+                ready.TrySetResult();
+            }
+        };
+        launcher.ErrorDataReceived += (_, e) => lines.Enqueue("stderr: " + e.Data);
+        launcher.BeginOutputReadLine();
+        launcher.BeginErrorReadLine();
+        try
+        {
+            // Includes a Release build on a cold machine.
+            await ready.Task.WaitAsync(TimeSpan.FromMinutes(4));
+        }
+        catch (TimeoutException)
+        {
+            launcher.Kill(entireProcessTree: true);
+            Assert.Fail("run-local.sh did not print ready:\n" + string.Join('\n', lines));
+        }
+
+        return (launcher, lines);
+    }
+
     private static Dictionary<string, string> ReadState() =>
         File.ReadAllLines(Path.Combine(RepoPaths.Root, ".run", "stack.env"))
             .Select(l => l.Split('=', 2))

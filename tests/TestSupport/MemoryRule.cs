@@ -29,6 +29,30 @@ public static class MemoryRule
         return output;
     }
 
+    /// <summary>
+    /// Every variable memory.sh gives a backend in a container of <paramref name="limitBytes"/> with
+    /// <paramref name="cpus"/> cores (default: this machine's): the server's and the workers' heap
+    /// limits, the worker count and the decode budget.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> BackendEnvironment(long limitBytes, int? cpus = null)
+    {
+        var script = Path.Combine(RepoPaths.Root, "deploy", "lib", "memory.sh");
+        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add("source \"$0\" && backend_environment \"$1\" \"$2\"");
+        info.ArgumentList.Add(script);
+        info.ArgumentList.Add(limitBytes.ToString(CultureInfo.InvariantCulture));
+        info.ArgumentList.Add(cpus?.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
+        using var bash = Process.Start(info)!;
+        var lines = bash.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (!bash.WaitForExit(10_000) || bash.ExitCode != 0 || lines.Length == 0 || lines.Any(l => !l.Contains('=', StringComparison.Ordinal)))
+        {
+            throw new InvalidOperationException($"{script} backend_environment gave '{string.Join(' ', lines)}' ({bash.StandardError.ReadToEnd()}).");
+        }
+
+        return lines.Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+    }
+
     /// <summary>Docker's memory units (<c>50m</c>: b, k, m, g, all powers of 1024).</summary>
     public static long DockerBytes(string value) => Scaled(value, new()
     {

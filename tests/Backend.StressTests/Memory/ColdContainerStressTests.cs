@@ -32,7 +32,11 @@ public sealed class ColdContainerStressTests(ITestOutputHelper output)
             return;
         }
 
-        var (executable, whyNot) = await NativeBackend.PublishAsync(TimeSpan.FromMinutes(10));
+        // BACKEND_STRESS_EXECUTABLE runs another build (e.g. one from before a change, for figures
+        // measured in the same session); BACKEND_STRESS_ENV (KEY=VALUE;...) overrides the memory rule.
+        var (executable, whyNot) = Environment.GetEnvironmentVariable("BACKEND_STRESS_EXECUTABLE") is { Length: > 0 } other
+            ? (other, null)
+            : await NativeBackend.PublishAsync(TimeSpan.FromMinutes(10));
         if (executable is null)
         {
             Skip(whyNot!);
@@ -51,18 +55,28 @@ public sealed class ColdContainerStressTests(ITestOutputHelper output)
 
             ColdFiles.Evict(copy);
             using var cgroup = MemoryCgroup.TryCreate("backend-stress", ContainerLimit, out var why) ?? throw new InvalidOperationException(why);
-            var environment = new Dictionary<string, string>
+            // The memory split of deploy/lib/memory.sh (server and worker heap limits, workers, budget).
+            var environment = new Dictionary<string, string>(MemoryRule.BackendEnvironment(ContainerLimit))
             {
-                ["DOTNET_GCHeapHardLimit"] = MemoryRule.GcHeapHardLimitHex(ContainerLimit),
                 ["Logging__LogLevel__Default"] = "Warning",
             };
+            foreach (var setting in (Environment.GetEnvironmentVariable("BACKEND_STRESS_ENV") ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries))
+            {
+                environment[setting.Split('=', 2)[0]] = setting.Split('=', 2)[1];
+            }
+
             var workload = Workload.Create();
             await using var backend = await AppProcess.StartAsync("backend", Path.Combine(copy, Path.GetFileName(executable)), FreePort.Get(), environment, cgroup, "/health/ready");
             var pid = backend.Pid;
 
+            using var sampling = new CancellationTokenSource();
+            var sampler = SampleMemoryAsync(cgroup, pid, sampling.Token);
             var answers = await RunBurstAsync(backend.BaseAddress, workload);
+            await sampling.CancelAsync();
+            var (serverPeak, workersPeak) = await sampler;
 
             Report(answers, cgroup);
+            output.WriteLine($"private memory peaks (sampled every 100 ms): server {serverPeak / 1048576.0:0.0} MiB, workers together {workersPeak / 1048576.0:0.0} MiB");
             Assert.Equal(0, cgroup.OomKills);
             Assert.False(backend.HasExited, $"the backend exited:\n{backend.Output}");
             Assert.Equal(pid, backend.Pid);
@@ -79,6 +93,33 @@ public sealed class ColdContainerStressTests(ITestOutputHelper output)
         {
             Directory.Delete(copy, recursive: true);
         }
+    }
+
+    /// <summary>The largest private memory of the server, and of all its workers together, seen every 100 ms.</summary>
+    private static async Task<(long Server, long Workers)> SampleMemoryAsync(MemoryCgroup cgroup, int serverPid, CancellationToken cancellationToken)
+    {
+        long server = 0, workers = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var sum = 0L;
+            foreach (var process in CgroupProcesses.Pids(cgroup.Path))
+            {
+                var bytes = CgroupProcesses.PrivateBytes(process) ?? 0;
+                if (process == serverPid)
+                {
+                    server = Math.Max(server, bytes);
+                }
+                else
+                {
+                    sum += bytes;
+                }
+            }
+
+            workers = Math.Max(workers, sum);
+            await Task.Delay(100, CancellationToken.None);
+        }
+
+        return (server, workers);
     }
 
     private static async Task<List<Answer>> RunBurstAsync(Uri baseAddress, IReadOnlyList<Item> workload)

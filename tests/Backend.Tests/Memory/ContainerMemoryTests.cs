@@ -72,6 +72,35 @@ public sealed class ContainerMemoryTests : IDisposable
     }
 
     [Fact]
+    public void OomKills_V1_ReadsTheGroupsOomControl()
+    {
+        Write("proc/self/cgroup", "4:memory:/backend\n");
+        Write("sys/fs/cgroup/memory/backend/memory.limit_in_bytes", "52428800\n");
+        Write("sys/fs/cgroup/memory/backend/memory.usage_in_bytes", "1\n");
+        Write("sys/fs/cgroup/memory/backend/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n");
+
+        Assert.Equal(3, ContainerMemory.Detect(_root).OomKills);
+    }
+
+    [Fact]
+    public void OomKills_V2_ReadsTheGroupsMemoryEvents()
+    {
+        Write("proc/self/cgroup", "0::/backend\n");
+        Write("sys/fs/cgroup/cgroup.controllers", "memory\n");
+        Write("sys/fs/cgroup/backend/memory.max", "52428800\n");
+        Write("sys/fs/cgroup/backend/memory.current", "1\n");
+        Write("sys/fs/cgroup/backend/memory.events", "low 0\nhigh 0\nmax 9\noom 2\noom_kill 2\n");
+
+        Assert.Equal(2, ContainerMemory.Detect(_root).OomKills);
+    }
+
+    [Fact]
+    public void OomKills_NoCgroup_IsUnknown()
+    {
+        Assert.Null(ContainerMemory.Detect(_root).OomKills);
+    }
+
+    [Fact]
     public void Detect_V2Group_ReportsTheSmallestMemoryMaxUpToTheRoot()
     {
         Write("proc/self/cgroup", "0::/app/backend\n");

@@ -23,7 +23,7 @@ public sealed class ComposeFileTests
     }
 
     [Fact]
-    public void Backends_MemoryLimitWithoutSwap_AndGcHeapLimitFollowsMemoryRule()
+    public void Backends_MemoryLimitWithoutSwap_AndMemorySplitFollowsMemoryRule()
     {
         foreach (var (name, backend) in Backends)
         {
@@ -31,10 +31,14 @@ public sealed class ComposeFileTests
             Assert.Equal(50L << 20, limit);
             Assert.Equal(limit, MemoryRule.DockerBytes((string)backend["memswap_limit"]!));
 
+            // The memory split: every variable memory.sh derives for this limit and the service's CPUs.
+            var cpus = backend["cpus"] is { } stated ? (int)Math.Ceiling(double.Parse((string)stated!, CultureInfo.InvariantCulture)) : 0;
+            Assert.True(cpus > 0, $"{name}: no cpus limit; the worker count and the memory split depend on it");
             var env = backend["environment"]!.AsObject();
-            Assert.True(MemoryRule.GcHeapHardLimitHex(limit) == (string?)env["DOTNET_GCHeapHardLimit"],
-                $"{name}: DOTNET_GCHeapHardLimit is {env["DOTNET_GCHeapHardLimit"]}, memory.sh derives {MemoryRule.GcHeapHardLimitHex(limit)} for {limit} bytes");
-            Assert.Equal(limit.ToString(CultureInfo.InvariantCulture), (string?)env["Memory__ContainerLimitBytes"]);
+            foreach (var (key, value) in MemoryRule.BackendEnvironment(limit, cpus))
+            {
+                Assert.True(value == (string?)env[key], $"{name}: {key} is {(string?)env[key] ?? "not set"}, memory.sh derives {value} for {limit} bytes and {cpus} CPUs");
+            }
         }
     }
 

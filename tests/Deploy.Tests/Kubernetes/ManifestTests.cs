@@ -17,21 +17,30 @@ public sealed class ManifestTests
     private static JsonObject Workload(string app) => app == "backend" ? Backend : Gateway;
 
     [Fact]
-    public void Backend_MemoryLimit_EqualsRequest_AndGcHeapLimitFollowsMemoryRule()
+    public void Backend_MemoryLimit_EqualsRequest_AndMemorySplitFollowsMemoryRule()
     {
         var container = Backend.Container();
         var limit = MemoryRule.KubernetesBytes((string)container["resources"]!["limits"]!["memory"]!);
         Assert.Equal(50L << 20, limit);
         Assert.Equal(limit, MemoryRule.KubernetesBytes((string)container["resources"]!["requests"]!["memory"]!));
-        var gcLimit = container.Env()["DOTNET_GCHeapHardLimit"];
-        Assert.True(MemoryRule.GcHeapHardLimitHex(limit) == gcLimit,
-            $"DOTNET_GCHeapHardLimit is {gcLimit}, memory.sh derives {MemoryRule.GcHeapHardLimitHex(limit)} for {limit} bytes");
+        // The memory split: every variable memory.sh derives for this limit and the pod's CPU limit.
+        var cpus = (int)Math.Ceiling(KubernetesCpus((string)container["resources"]!["limits"]!["cpu"]!));
+        var env = container.Env();
+        foreach (var (key, value) in MemoryRule.BackendEnvironment(limit, cpus).Where(v => v.Key != "Memory__ContainerLimitBytes"))
+        {
+            Assert.True(env.TryGetValue(key, out var stated) && stated == value,
+                $"{key} is {(stated ?? "not set")}, memory.sh derives {value} for {limit} bytes and {cpus} CPUs");
+        }
 
         // The app learns its limit from the pod spec itself.
         var fromSpec = container["env"]!.AsArray().Single(e => (string)e!["name"]! == "Memory__ContainerLimitBytes")!["valueFrom"]!["resourceFieldRef"]!;
         Assert.Equal("limits.memory", (string?)fromSpec["resource"]);
         Assert.Equal("1", (string?)fromSpec["divisor"]);
     }
+
+    /// <summary>A Kubernetes CPU quantity (<c>1</c>, <c>500m</c>) in cores.</summary>
+    private static double KubernetesCpus(string value) =>
+        value.EndsWith('m') ? double.Parse(value[..^1], CultureInfo.InvariantCulture) / 1000 : double.Parse(value, CultureInfo.InvariantCulture);
 
     [Theory]
     [MemberData(nameof(Workloads))]

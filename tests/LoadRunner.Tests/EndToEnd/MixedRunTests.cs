@@ -27,11 +27,8 @@ public sealed class MixedRunTests(ITestOutputHelper output)
     public async Task Mixed_ShortRunAgainstRealStack_NoWrongCountNo5xxNoLostRequestNoOomKill()
     {
         var configuration = Stack.Configuration(typeof(MixedRunTests).Assembly);
-        var environment = new Dictionary<string, string>
-        {
-            ["DOTNET_GCHeapHardLimit"] = MemoryRule.GcHeapHardLimitHex(BackendMemoryBytes),
-            ["Memory__ContainerLimitBytes"] = BackendMemoryBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
+        // The memory split of deploy/lib/memory.sh: heap limits, decode workers, budget, container limit.
+        var environment = new Dictionary<string, string>(MemoryRule.BackendEnvironment(BackendMemoryBytes));
         var cgroups = new List<MemoryCgroup>();
         var backends = new List<AppProcess>();
         AppProcess? gateway = null;

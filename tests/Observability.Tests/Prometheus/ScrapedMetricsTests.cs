@@ -50,7 +50,16 @@ public sealed class ScrapedMetricsTests(ObservedStack stack, ITestOutputHelper o
     {
         var target = app == "gateway" ? stack.Gateway : stack.Backends[0];
         using var client = new HttpClient { BaseAddress = target.ManagementAddress, Timeout = Timeout };
-        var text = await client.GetStringAsync("/metrics");
+        string text;
+        try
+        {
+            text = await client.GetStringAsync("/metrics");
+        }
+        catch (HttpRequestException)
+        {
+            output.WriteLine($"{app}'s output:\n{target.Output}");
+            throw;
+        }
 
         // The whole exposition parses (exit 1 is a parse error; 3 lists lint problems, of names we do not own too).
         var (allExit, allProblems) = await Tools.PromtoolAsync(text, Timeout, "check", "metrics");

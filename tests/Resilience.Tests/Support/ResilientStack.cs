@@ -3,8 +3,8 @@ using ImageGateway.TestSupport;
 namespace ImageGateway.Resilience.Tests.Support;
 
 /// <summary>
-/// Real backends, each in its own 50 MiB memory cgroup where the machine allows (with the GC heap
-/// limit deploy/lib/memory.sh derives), and a real gateway whose cluster lists them plus any extra
+/// Real backends, each in its own 50 MiB memory cgroup where the machine allows (with the memory
+/// split deploy/lib/memory.sh derives), and a real gateway whose cluster lists them plus any extra
 /// destinations. Backends can be killed, stopped and restarted on the same port.
 /// </summary>
 public sealed class ResilientStack : IAsyncDisposable
@@ -29,13 +29,22 @@ public sealed class ResilientStack : IAsyncDisposable
 
     public AppProcess Gateway { get; }
 
+    /// <summary>
+    /// The backend in the form it runs in production, Native AOT, in 50 MiB; where it cannot be
+    /// published (no clang), the JIT build with 256 MiB, as deploy/run-local.sh does: the JIT runtime and
+    /// its decode workers do not fit in 50 MiB (measured: the kernel then OOM-killed the server itself).
+    /// </summary>
+    private static readonly Lazy<Task<(string Path, long MemoryBytes)>> BackendForm = new(async () =>
+    {
+        var (native, _) = await NativeBackend.PublishAsync(TimeSpan.FromMinutes(10));
+        return native is not null ? (native, BackendMemoryBytes) : (Stack.BackendAssembly(Configuration), 256L << 20);
+    });
+
     public static async Task<ResilientStack> StartAsync(ITestOutputHelper output, int backendCount = 2, IEnumerable<Uri>? extraDestinations = null, IReadOnlyDictionary<string, string>? backendEnvironment = null, IReadOnlyDictionary<string, string>? gatewayEnvironment = null)
     {
-        var environment = new Dictionary<string, string>
-        {
-            ["DOTNET_GCHeapHardLimit"] = MemoryRule.GcHeapHardLimitHex(BackendMemoryBytes),
-            ["Memory__ContainerLimitBytes"] = BackendMemoryBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
+        var (backendPath, memoryBytes) = await BackendForm.Value;
+        // The memory split of deploy/lib/memory.sh: heap limits, decode workers, budget, container limit.
+        var environment = new Dictionary<string, string>(MemoryRule.BackendEnvironment(memoryBytes));
         foreach (var (key, value) in backendEnvironment ?? new Dictionary<string, string>())
         {
             environment[key] = value;
@@ -47,14 +56,14 @@ public sealed class ResilientStack : IAsyncDisposable
         {
             for (var i = 1; i <= backendCount; i++)
             {
-                var cgroup = MemoryCgroup.TryCreate($"resilience-backend{i}", BackendMemoryBytes, out var whyNot);
+                var cgroup = MemoryCgroup.TryCreate($"resilience-backend{i}", memoryBytes, out var whyNot);
                 if (cgroup is null)
                 {
                     output.WriteLine($"backend{i} runs without a memory cgroup: {whyNot}");
                 }
 
                 cgroups.Add(cgroup);
-                backends.Add(await AppProcess.StartAsync($"backend{i}", Stack.BackendAssembly(Configuration), FreePort.Get(), environment, cgroup, "/health/ready"));
+                backends.Add(await AppProcess.StartAsync($"backend{i}", backendPath, FreePort.Get(), environment, cgroup, "/health/ready"));
             }
 
             var gateway = await Stack.StartGatewayAsync(Configuration, backends.Select(b => b.BaseAddress).Concat(extraDestinations ?? []), gatewayEnvironment);
@@ -77,7 +86,7 @@ public sealed class ResilientStack : IAsyncDisposable
     {
         var old = Backends[index];
         await old.DisposeAsync();
-        Backends[index] = await AppProcess.StartAsync(old.Name, Stack.BackendAssembly(Configuration), old.Port, _backendEnvironment, _cgroups[index], "/health/ready");
+        Backends[index] = await AppProcess.StartAsync(old.Name, (await BackendForm.Value).Path, old.Port, _backendEnvironment, _cgroups[index], "/health/ready");
         return Backends[index];
     }
 
