@@ -9,7 +9,7 @@ namespace ImageGateway.Fuzzing.Tests;
 /// </summary>
 public sealed class RegressionTests : IDisposable
 {
-    private readonly InputChecker _checker = new(new DecodeChild(), TimeSpan.FromSeconds(10));
+    private readonly InputChecker _checker = new(new DecodeWorkerClient(), TimeSpan.FromSeconds(10));
 
     public static TheoryData<string> Inputs()
     {

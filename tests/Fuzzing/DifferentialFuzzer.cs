@@ -28,7 +28,7 @@ internal sealed record FuzzReport(int Inputs, TimeSpan Elapsed, IReadOnlyList<Fi
     public string Summary()
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"{Inputs} inputs in {Elapsed.TotalSeconds:0.0} s ({InputsPerSecond:0.0} inputs/s), {PillowCompared} compared with Pillow, {Posted} posted to a backend, decode child started {ChildStarts} times");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{Inputs} inputs in {Elapsed.TotalSeconds:0.0} s ({InputsPerSecond:0.0} inputs/s), {PillowCompared} compared with Pillow, {Posted} posted to a backend, decode worker started {ChildStarts} times");
         text.AppendLine("Invariants checked on every input:");
         foreach (var (name, rule) in Invariants.All)
         {
@@ -89,7 +89,7 @@ internal static class DifferentialFuzzer
         var pillowCompared = 0;
         var clock = Stopwatch.StartNew();
         var lastLog = TimeSpan.Zero;
-        using var child = new DecodeChild();
+        using var child = new DecodeWorkerClient();
         using var checker = new InputChecker(child, options.Deadline);
         using var backend = options.HttpEvery > 0 ? BackendShare.Start() : null;
         var index = 0;

@@ -25,7 +25,7 @@ internal sealed record CheckResult(HeaderRead Backend, DecodeAnswer? Decode, Pil
 /// Checks every invariant (<see cref="Invariants"/>) on one input: the header model as the gateway
 /// and as the backend run it, the decode in the child, and Pillow.
 /// </summary>
-internal sealed class InputChecker(DecodeChild child, TimeSpan deadline) : IDisposable
+internal sealed class InputChecker(DecodeWorkerClient child, TimeSpan deadline) : IDisposable
 {
     /// <summary>The gateway's default peek window (<c>Inspection:PeekBytes</c>).</summary>
     public const int PeekBytes = 512 * 1024;
@@ -89,6 +89,9 @@ internal sealed class InputChecker(DecodeChild child, TimeSpan deadline) : IDisp
                 break;
             case DecodeOutcome.Error or DecodeOutcome.OutOfMemory:
                 violations.Add(new(Invariants.DefiniteAnswer, $"{facts}: {decode.Status} {decode.Detail}"));
+                break;
+            case DecodeOutcome.OverReservation:
+                violations.Add(new(Invariants.WithinReservation, $"{facts}: reservation {reservation} bytes: {decode.Detail}"));
                 break;
             case DecodeOutcome.NotWhatHeaderSays:
                 violations.Add(new(Invariants.DecodesToFacts, $"{facts}: {decode.Detail}"));

@@ -21,7 +21,7 @@ internal static class Invariants
             + "when the whole body fits, the same outcome, problem type and facts; otherwise a gateway refusal implies a backend refusal with the same problem type, "
             + "a gateway acceptance implies the backend accepts with the same format, width, height and sample depth, or refuses (a defect beyond the window); "
             + "NeedMoreData is free (the gateway answers header-not-found at a full window)"),
-        (DecodesToFacts, "an accepted body decodes (in the decode child, as the backend does it) to exactly the facts' width and height"),
+        (DecodesToFacts, "an accepted body decodes (in the backend's own decode worker, under a job limit equal to the reservation) to exactly the facts' width and height"),
         (WithinReservation, "the image allocator's peak during that decode is at most DecodeCostEstimator.Estimate(facts, body length), the reservation"),
         (WithinDeadline, "the decode answers within the deadline (the product's longest decode deadline, 10 s)"),
         (ChildSurvives, "the decode never kills its process"),

@@ -7,19 +7,13 @@ using ImageGateway.TestSupport;
 // Options: --seconds N (default 600), --seed N (default 1), --inputs N (default unbounded),
 // --findings DIR (default artifacts/fuzz-findings), --no-minimise, --http-every N (every Nth input
 // also through a real backend's HTTP endpoint; default 20, 0 for none).
-// With --decode-child it is the decode child the run starts (bodies on stdin, answers on stdout).
-if (args is [DecodeChild.Flag])
-{
-    return DecodeChild.Serve();
-}
-
 // Replays one input through every invariant and, when one breaks, minimises it:
 //   dotnet run --project tests/Fuzzing -- --replay FILE SEED-PATH   (writes FILE.min when it fails)
 if (args is ["--replay", var file, var seedName])
 {
     var origin = Seed.Find(seedName) ?? throw new ArgumentException($"{seedName} is not a corpus seed.");
     var bytes = File.ReadAllBytes(file);
-    using var checker = new InputChecker(new DecodeChild(), TimeSpan.FromSeconds(10));
+    using var checker = new InputChecker(new DecodeWorkerClient(), TimeSpan.FromSeconds(10));
     var result = checker.Check(bytes, origin.Format, origin.PillowIsReference);
     Console.WriteLine($"{file}: {result.Outcome}");
     foreach (var violation in result.Violations)
