@@ -207,24 +207,25 @@ internal sealed class InputChecker(DecodeWorkerClient child, TimeSpan deadline) 
     /// "not needed" and then renders the frame with the global table, where giflib and ImageSharp use
     /// the local one: Pillow's count of such a GIF is not the reference.
     /// </summary>
-    private static bool PillowIgnoresLocalTable(byte[] gif)
+    private static bool PillowIgnoresLocalTable(byte[] gif, GifFacts facts)
     {
-        if (gif.Length < 13 || (gif[10] & 0x80) == 0)
+        if (gif.Length < 13 || (gif[10] & 0x80) == 0 || facts.ColorTableEntries == 0)
         {
             return false;
         }
 
-        var frame = Layout.Of("gif", gif).Units.FirstOrDefault(u => u.Name == "frame");
-        if (frame is null || frame.Start + 10 > gif.Length || (gif[frame.Start + 9] & 0x80) == 0)
+        // The first frame's table ends at its LZW minimum code size byte, just before the data; the
+        // descriptor's flags byte comes before the table (found from the facts: the reader's walk
+        // skips what a simple walker cannot, such as stray bytes between blocks).
+        var table = facts.ImageDataOffset - 1 - (3 * facts.ColorTableEntries);
+        if (table < 1 || (gif[table - 1] & 0x80) == 0)
         {
             return false;
         }
 
-        var entries = 2 << (gif[frame.Start + 9] & 7);
-        var table = gif.AsSpan(frame.Start + 10, Math.Min(3 * entries, gif.Length - frame.Start - 10));
-        for (var i = 0; i < table.Length; i++)
+        for (var i = 0; i < 3 * facts.ColorTableEntries; i++)
         {
-            if (table[i] != i / 3)
+            if (gif[table + i] != i / 3)
             {
                 return false;
             }
@@ -265,7 +266,7 @@ internal sealed class InputChecker(DecodeWorkerClient child, TimeSpan deadline) 
             return;
         }
 
-        if (facts is GifFacts && PillowIgnoresLocalTable(input))
+        if (facts is GifFacts gifFacts && PillowIgnoresLocalTable(input, gifFacts))
         {
             return;
         }
