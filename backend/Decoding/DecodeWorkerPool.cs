@@ -34,6 +34,7 @@ public sealed partial class DecodeWorkerPool : IHostedService, IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _lock = new();
     private int _waiting;
+    private int _rented;
     private int _failedStarts;
     private int _alive;
     private int _restarting;
@@ -75,6 +76,9 @@ public sealed partial class DecodeWorkerPool : IHostedService, IDisposable
 
     /// <summary>Uploads waiting for a free worker now.</summary>
     public int Waiting => Volatile.Read(ref _waiting);
+
+    /// <summary>Uploads holding a worker now.</summary>
+    public int Rented => Volatile.Read(ref _rented);
 
     /// <summary>Able to serve: a worker runs, or one is being started and starts have not failed <see cref="DecodingOptions.CrashLoopStarts"/> times in a row.</summary>
     public bool CanServe => Alive > 0 || (Restarting > 0 && FailedStartsInARow < _options.CrashLoopStarts);
@@ -234,6 +238,7 @@ public sealed partial class DecodeWorkerPool : IHostedService, IDisposable
     /// <summary>Gives a worker back after an upload: to the free ones when it is whole, else it is being replaced.</summary>
     internal void Return(DecodeWorker worker)
     {
+        Interlocked.Decrement(ref _rented);
         if (IsUsable(worker) && !_stopping.IsCancellationRequested)
         {
             worker.ReleaseRental();
@@ -253,6 +258,7 @@ public sealed partial class DecodeWorkerPool : IHostedService, IDisposable
     {
         worker.OomKillsBefore = _container.OomKills;
         worker.MarkRented();
+        Interlocked.Increment(ref _rented);
         return new WorkerRental(this, worker);
     }
 

@@ -16,7 +16,13 @@ namespace ImageGateway.Common.LoadReports;
 /// <param name="ReservedBytes">Bytes of the budget reserved by requests now (<c>named_metrics.reserved_bytes</c>).</param>
 /// <param name="QueuedBytes">Bytes of work waiting in the backend's admission queue (<c>named_metrics.queued_bytes</c>).</param>
 /// <param name="CpuUtilization">The backend's CPU use (a backend: its server and decode workers) over the last sampling period, as a fraction of the machine's CPUs (<c>cpu_utilization</c>).</param>
-public sealed record LoadReport(long BudgetBytes, long ReservedBytes, long QueuedBytes, double CpuUtilization = 0)
+/// <param name="DecodeSlots">
+/// How many uploads the backend takes at once whatever their size (<c>named_metrics.decode_slots</c>;
+/// 0: no such bound). Each upload there holds at least <see cref="SlotBytes"/> of the budget, in the
+/// backend's report and in a gateway's books alike: a backend decodes one upload per worker, so a
+/// thumbnail takes a worker as a photo does, and bytes alone would send it more than it can start.
+/// </param>
+public sealed record LoadReport(long BudgetBytes, long ReservedBytes, long QueuedBytes, double CpuUtilization = 0, int DecodeSlots = 0)
 {
     /// <summary>The header ORCA reports travel in (Envoy <c>kEndpointLoadMetricsHeader</c>).</summary>
     public const string HeaderName = "endpoint-load-metrics";
@@ -27,6 +33,7 @@ public sealed record LoadReport(long BudgetBytes, long ReservedBytes, long Queue
     public const string BudgetMetric = "budget_bytes";
     public const string ReservedMetric = "reserved_bytes";
     public const string QueuedMetric = "queued_bytes";
+    public const string SlotsMetric = "decode_slots";
 
     private const string NamedMetricsPrefix = "named_metrics.";
     private const string UtilizationPrefix = "utilization.";
@@ -36,6 +43,9 @@ public sealed record LoadReport(long BudgetBytes, long ReservedBytes, long Queue
 
     /// <summary>The reserved share of the budget, 0..1 (<c>mem_utilization</c>).</summary>
     public double MemoryUtilization => BudgetBytes <= 0 ? 1 : Math.Clamp((double)ReservedBytes / BudgetBytes, 0, 1);
+
+    /// <summary>The least of the budget one upload holds there: the budget over <see cref="DecodeSlots"/>; 0 without slots.</summary>
+    public long SlotBytes => DecodeSlots > 0 ? BudgetBytes / DecodeSlots : 0;
 
     /// <summary>What is neither reserved nor queued, never negative.</summary>
     public long FreeBytes => Math.Max(0, BudgetBytes - ReservedBytes - QueuedBytes);
@@ -50,6 +60,11 @@ public sealed record LoadReport(long BudgetBytes, long ReservedBytes, long Queue
             .Append(CultureInfo.InvariantCulture, $"{NamedMetricsPrefix}{BudgetMetric}={BudgetBytes}, ")
             .Append(CultureInfo.InvariantCulture, $"{NamedMetricsPrefix}{ReservedMetric}={ReservedBytes}, ")
             .Append(CultureInfo.InvariantCulture, $"{NamedMetricsPrefix}{QueuedMetric}={QueuedBytes}");
+        if (DecodeSlots > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $", {NamedMetricsPrefix}{SlotsMetric}={DecodeSlots}");
+        }
+
         return text.ToString();
     }
 
@@ -139,7 +154,7 @@ public sealed record LoadReport(long BudgetBytes, long ReservedBytes, long Queue
 
     /// <summary>
     /// Reads our report from a header value: a well-formed TEXT report (<see cref="TryParseMetrics"/>)
-    /// with at least <c>named_metrics.budget_bytes</c>; reserved and queued bytes default to 0.
+    /// with at least <c>named_metrics.budget_bytes</c>; reserved and queued bytes and decode slots default to 0.
     /// </summary>
     public static bool TryParse(string? value, out LoadReport report)
     {
@@ -154,7 +169,8 @@ public sealed record LoadReport(long BudgetBytes, long ReservedBytes, long Queue
             Bytes(budget),
             Bytes(metrics.GetValueOrDefault(NamedMetricsPrefix + ReservedMetric)),
             Bytes(metrics.GetValueOrDefault(NamedMetricsPrefix + QueuedMetric)),
-            metrics.GetValueOrDefault("cpu_utilization"));
+            metrics.GetValueOrDefault("cpu_utilization"),
+            (int)Math.Min(int.MaxValue, Bytes(metrics.GetValueOrDefault(NamedMetricsPrefix + SlotsMetric))));
         return true;
     }
 

@@ -9,7 +9,9 @@ namespace ImageGateway.Gateway.Dispatch;
 /// </summary>
 internal sealed class DestinationLoad(DestinationState destination)
 {
-    private readonly HashSet<DispatchReservation> _inFlight = [];
+    // Each upload in flight with the weight it was booked at (its cost, at least a slot), so it is
+    // taken off at the weight it was put on even when a later report changed the slot size.
+    private readonly Dictionary<DispatchReservation, long> _inFlight = [];
 
     public DestinationState Destination { get; } = destination;
 
@@ -28,7 +30,14 @@ internal sealed class DestinationLoad(DestinationState destination)
     /// </summary>
     public long OthersBytes { get; private set; }
 
-    /// <summary>Bytes of this gateway's uploads in flight there.</summary>
+    /// <summary>
+    /// What an upload of <paramref name="cost"/> holds there: its cost, and at least one decode slot's
+    /// share of the budget when the backend reports slots (<see cref="LoadReport.SlotBytes"/>), as the
+    /// backend itself counts it.
+    /// </summary>
+    public long Weight(long cost) => Math.Max(cost, Report?.SlotBytes ?? 0);
+
+    /// <summary>Bytes of this gateway's uploads in flight there, each at its <see cref="Weight"/>.</summary>
     public long InFlightBytes { get; private set; }
 
     /// <summary>This gateway's uploads in flight there.</summary>
@@ -52,7 +61,7 @@ internal sealed class DestinationLoad(DestinationState destination)
     public bool Fits(long cost, int unreportedUploads)
     {
         var free = FreeBytes(unreportedUploads);
-        return Report is null ? free > 0 : free >= Math.Min(cost, BudgetBytes) && (cost <= BudgetBytes || free == BudgetBytes);
+        return Report is null ? free > 0 : free >= Math.Min(Weight(cost), BudgetBytes) && (cost <= BudgetBytes || free == BudgetBytes);
     }
 
     /// <summary>Whether an upload of <paramref name="cost"/> could ever fit here by the reported budget.</summary>
@@ -63,23 +72,24 @@ internal sealed class DestinationLoad(DestinationState destination)
     {
         Report = report;
         ReportedAt = at;
-        var mine = InFlightBytes - (carrier is not null && _inFlight.Contains(carrier) ? carrier.Bytes : 0);
+        var mine = InFlightBytes - (carrier is not null && _inFlight.TryGetValue(carrier, out var carried) ? carried : 0);
         OthersBytes = Math.Max(0, report.ReservedBytes + report.QueuedBytes - mine);
     }
 
     public void Add(DispatchReservation reservation)
     {
-        if (_inFlight.Add(reservation))
+        var weight = Weight(reservation.Bytes);
+        if (_inFlight.TryAdd(reservation, weight))
         {
-            InFlightBytes += reservation.Bytes;
+            InFlightBytes += weight;
         }
     }
 
     public void Remove(DispatchReservation reservation)
     {
-        if (_inFlight.Remove(reservation))
+        if (_inFlight.Remove(reservation, out var weight))
         {
-            InFlightBytes -= reservation.Bytes;
+            InFlightBytes -= weight;
         }
     }
 }

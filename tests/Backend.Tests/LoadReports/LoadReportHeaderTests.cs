@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using ImageGateway.Backend.Admission;
+using ImageGateway.Backend.Decoding;
 using ImageGateway.Common.LoadReports;
 using ImageGateway.TestSupport;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -77,6 +78,23 @@ public sealed class LoadReportHeaderTests : IClassFixture<LoadReportHeaderTests.
         Assert.Equal(0.75, metrics.GetProperty("mem_utilization").GetDouble());
         held.Dispose();
         await queued.WaitAsync(TestTimeout);
+    }
+
+    [Fact]
+    public async Task Report_WhileUploadsHoldWorkers_CountsEachAsAtLeastOneDecodeSlot()
+    {
+        // Two slots per worker; an upload holding a worker but no bytes yet holds one slot's share.
+        var pool = _factory.Services.GetRequiredService<DecodeWorkerPool>();
+        var slots = 2 * pool.Size;
+        using var client = _factory.CreateClient();
+        using (await pool.RentAsync(TestTimeout, CancellationToken.None).WaitAsync(TestTimeout))
+        {
+            using var response = await client.GetAsync(new Uri("/health/live", UriKind.Relative)).WaitAsync(TestTimeout);
+
+            var metrics = await ReadWithPythonAsync(Assert.Single(response.Headers.GetValues(LoadReport.HeaderName)));
+            Assert.Equal(slots, metrics.GetProperty("named_metrics.decode_slots").GetDouble());
+            Assert.Equal(Budget / slots, metrics.GetProperty("named_metrics.reserved_bytes").GetDouble());
+        }
     }
 
     /// <summary>The metrics the Python reader found in <paramref name="header"/>; fails the test if it refused the value.</summary>

@@ -165,6 +165,42 @@ public sealed class DispatchSchedulerTests
     }
 
     [Fact]
+    public async Task Reserve_BackendWithDecodeSlots_TakesNoMoreUploadsThanSlotsHoweverSmall()
+    {
+        // 14 MiB in 4 slots (two workers, two slots each): a 100 KB thumbnail holds a slot, 3.5 MiB,
+        // as the backend counts it, so the fifth waits although 13.6 MiB of bytes would be free.
+        var (scheduler, cluster, destinations) = Create(1, maxQueueWait: TimeSpan.Zero);
+        scheduler.Reported(destinations[0], new LoadReport(14 * MiB, 0, 0, DecodeSlots: 4));
+        var thumbnail = 100_000L;
+
+        var granted = new List<DispatchReservation>();
+        for (var i = 0; i < 4; i++)
+        {
+            granted.Add((await scheduler.ReserveAsync(thumbnail, cluster, null, null, CancellationToken.None).AsTask().WaitAsync(TestTimeout)).Reservation!);
+        }
+
+        Assert.All(granted, Assert.NotNull);
+        Assert.Null((await scheduler.ReserveAsync(thumbnail, cluster, null, null, CancellationToken.None).AsTask().WaitAsync(TestTimeout)).Reservation);
+        granted[0].Dispose();
+        Assert.NotNull((await scheduler.ReserveAsync(thumbnail, cluster, null, null, CancellationToken.None).AsTask().WaitAsync(TestTimeout)).Reservation);
+    }
+
+    [Fact]
+    public async Task Reported_SlotsHeldByAnotherGateway_LeaveOnlyTheRestFree()
+    {
+        // The backend counts one upload of ours and two of another gateway's as a slot (3.5 MiB) each.
+        var (scheduler, cluster, destinations) = Create(1, maxQueueWait: TimeSpan.Zero);
+        scheduler.Reported(destinations[0], new LoadReport(14 * MiB, 0, 0, DecodeSlots: 4));
+        using var mine = (await scheduler.ReserveAsync(MiB, cluster, null, null, CancellationToken.None)).Reservation!;
+
+        scheduler.Reported(destinations[0], new LoadReport(14 * MiB, 21 * MiB / 2, 0, DecodeSlots: 4));
+
+        Assert.Equal(7 * MiB / 2, scheduler.Describe(destinations[0]).FreeBytes);
+        Assert.NotNull((await scheduler.ReserveAsync(MiB, cluster, null, null, CancellationToken.None)).Reservation);
+        Assert.Null((await scheduler.ReserveAsync(MiB, cluster, null, null, CancellationToken.None)).Reservation);
+    }
+
+    [Fact]
     public async Task Reserve_OlderLargeUploadWaiting_LaterSmallOnesStillFillADestinationItCannotUse()
     {
         var (scheduler, cluster, destinations) = Create(2);

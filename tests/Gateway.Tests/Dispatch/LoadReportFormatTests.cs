@@ -47,7 +47,7 @@ public sealed class LoadReportFormatTests
     [Fact]
     public void Format_ThenParse_GivesTheSameReport()
     {
-        var report = new LoadReport(14680064, 5242880, 1048576, 0.25);
+        var report = new LoadReport(14680064, 5242880, 1048576, 0.25, DecodeSlots: 4);
 
         Assert.True(LoadReport.TryParse(report.Format(), out var read));
 

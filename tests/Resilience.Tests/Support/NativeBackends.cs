@@ -4,7 +4,7 @@ namespace ImageGateway.Resilience.Tests.Support;
 
 /// <summary>
 /// Native AOT backends (the form that serves in 50 MiB), each in its own memory cgroup where the
-/// machine allows, with the GC heap limit deploy/lib/memory.sh derives from that limit.
+/// machine allows, with every setting deploy/lib/memory.sh derives from that limit (heap limits, workers, decode budget).
 /// </summary>
 public sealed class NativeBackends : IAsyncDisposable
 {
@@ -42,11 +42,7 @@ public sealed class NativeBackends : IAsyncDisposable
                 }
 
                 cgroups.Add(cgroup);
-                apps.Add(await AppProcess.StartAsync($"backend{i}", executable, FreePort.Get(), new Dictionary<string, string>
-                {
-                    ["DOTNET_GCHeapHardLimit"] = MemoryRule.GcHeapHardLimitHex(limit),
-                    ["Memory__ContainerLimitBytes"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                }, cgroup, "/health/ready"));
+                apps.Add(await AppProcess.StartAsync($"backend{i}", executable, FreePort.Get(), new Dictionary<string, string>(MemoryRule.BackendEnvironment(limit)), cgroup, "/health/ready"));
             }
 
             return new NativeBackends(apps, cgroups);
