@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Publishes the backend as Native AOT, the form it runs in (chosen by measurement: README, "Backend"),
-# to backend/bin/native/, and prints the executable's path on stdout. Incremental: a second run with
+# Publishes the backend as Native AOT, the form it runs in (chosen by measurement: docs/backend.md,
+# "Form and GC settings"), to backend/bin/native/, and prints the executable's path on stdout. Incremental: a second run with
 # nothing changed takes seconds. Needs clang and the zlib headers (Debian: apt-get install clang
 # zlib1g-dev). Build outputs go to artifacts/backend-native so the JIT build beside it is untouched.
 #

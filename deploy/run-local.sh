@@ -156,8 +156,8 @@ claim_ports
 source "$root/deploy/lib/memory.sh"
 source "$root/deploy/lib/cgroup.sh"
 
-# Backends run Native AOT, the form that serves in a cold 50 MiB container (README, "Backend"); where it
-# cannot be published (no clang), they fall back to the JIT build, with a warning.
+# Backends run Native AOT, the form that serves in a cold 50 MiB container (docs/backend.md, "Form and
+# GC settings"); where it cannot be published (no clang), they fall back to the JIT build, with a warning.
 backend_native="$root/backend/bin/native/ImageGateway.Backend"
 backend_dll="$root/backend/bin/$configuration/net10.0/ImageGateway.Backend.dll"
 if (( build )); then
@@ -178,8 +178,8 @@ if (( build )); then
 fi
 mkdir -p "$run_dir/logs"
 if [[ -x "$backend_native" ]]; then backend_cmd=("$backend_native"); else backend_cmd=(dotnet "$backend_dll"); fi
-# The JIT runtime's own files fill a 50 MiB cgroup before the first request (README, "Backend"):
-# rather than start backends that thrash, give the JIT form room and say so.
+# The JIT runtime's own files fill a 50 MiB cgroup before the first request (docs/backend.md, "Form and
+# GC settings"): rather than start backends that thrash, give the JIT form room and say so.
 jit_floor=$((256 * 1024 * 1024))
 if [[ ! -x "$backend_native" ]] && (( memory_bytes < jit_floor )); then
   echo "run-local: WARNING: the JIT backend does not serve in $backend_memory; each backend gets 256m instead (install clang and zlib1g-dev for the 50 MiB native form)" >&2

@@ -5,7 +5,8 @@ namespace ImageGateway.Backend.Counting;
 
 /// <summary>
 /// Source-generated JSON for everything the counting endpoint writes: the backend is published
-/// Native AOT (README, "Backend"), where reflection-based serialization is not available.
+/// Native AOT (docs/backend.md, "Form and GC settings"), where reflection-based serialization is not
+/// available.
 /// </summary>
 [JsonSerializable(typeof(CountResult))]
 [JsonSerializable(typeof(ProblemDetails))]

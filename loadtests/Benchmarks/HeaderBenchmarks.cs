@@ -15,7 +15,7 @@ namespace ImageGateway.LoadTests.Benchmarks;
 /// first frame's sub-blocks fill the window, a binary PPM, and the JPEG, BMP and WebP bodies below.
 /// The baseline hashes the same bytes (SHA-256, what the backend's poison memory costs per upload)
 /// so the figures compare across machines. Compare with the gateway's whole CPU per upload (about
-/// 70-100 us, README "Benchmark").
+/// 70-100 us, docs/gateway.md "Benchmark").
 /// </summary>
 [MemoryDiagnoser]
 public class HeaderBenchmarks

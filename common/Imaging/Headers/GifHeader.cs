@@ -63,6 +63,7 @@ internal static class GifHeader
         }
 
         int? transparent = null;
+        var controlSeen = false;
         while (true)
         {
             if (pos >= data.Length)
@@ -113,6 +114,14 @@ internal static class GifHeader
                         return HeaderRead.Corrupt("The GIF's graphic control extension is not 4 bytes and a terminator; ImageSharp would read it differently from giflib.");
                     }
 
+                    if (controlSeen)
+                    {
+                        // ImageSharp keeps the last one's transparency, Pillow any one's (found by
+                        // the differential fuzzer); the spec allows one per image.
+                        return HeaderRead.Corrupt("The GIF has two graphic control extensions before its first frame; decoders take their transparency from different ones.");
+                    }
+
+                    controlSeen = true;
                     transparent = (data[pos + 1] & 0x01) != 0 ? data[pos + 4] : null;
                     pos += 6;
                     break;

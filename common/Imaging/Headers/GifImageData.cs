@@ -20,10 +20,69 @@ public static class GifImageData
         return refusal is null ? PreparedImage.Decode(body) : PreparedImage.Corrupt(refusal);
     }
 
+    /// <summary>
+    /// Where ImageSharp 2.1.13 would find a frame with a local colour table after a first frame that
+    /// has no colour table at all, or -1. ImageSharp returns from such a frame before reading its LZW
+    /// data and does not count it as the first frame; it then skips "sub-blocks" from the LZW minimum
+    /// code size byte (one byte out of step: that byte read as a length) and walks on as between
+    /// blocks: a zero byte or 0x3B ends the image, 0x2C is read as an image descriptor (one with a
+    /// local table becomes the frame it draws; one without skips again), anything else is skipped.
+    /// Found by the differential fuzzer (tests/fuzz-regressions/gif-no-table-*). An extension (0x21)
+    /// met on that walk is not modelled: then any later descriptor with a table counts.
+    /// </summary>
+    private static int FrameWithTableAfter(ReadOnlySpan<byte> body, int minCodeSizeAt)
+    {
+        var pos = SkipSubBlocks(body, minCodeSizeAt);
+        while (pos < body.Length)
+        {
+            switch (body[pos])
+            {
+                case 0x00 or 0x3B:
+                    return -1;
+                case 0x2C when pos + 9 < body.Length && (body[pos + 9] & 0x80) != 0:
+                    return pos;
+                case 0x2C:
+                    pos = SkipSubBlocks(body, pos + 10);
+                    break;
+                case 0x21:
+                    for (var any = pos; any + 9 < body.Length; any++)
+                    {
+                        if (body[any] == 0x2C && (body[any + 9] & 0x80) != 0)
+                        {
+                            return any;
+                        }
+                    }
+
+                    return -1;
+                default:
+                    pos++;
+                    break;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>ImageSharp's <c>SkipBlock</c>: lengths and their bytes until a zero length; the offset after it.</summary>
+    private static int SkipSubBlocks(ReadOnlySpan<byte> body, int pos)
+    {
+        while (pos >= 0 && pos < body.Length && body[pos] != 0)
+        {
+            pos += 1 + body[pos];
+        }
+
+        return pos + 1;
+    }
+
     /// <summary>Why the first frame's LZW data cannot be counted as the reference decoders count it, or null.</summary>
     public static string? Check(ReadOnlySpan<byte> body, GifFacts facts)
     {
         ArgumentNullException.ThrowIfNull(facts);
+        if (facts.ColorTableEntries == 0 && FrameWithTableAfter(body, facts.ImageDataOffset - 1) is var hidden and >= 0)
+        {
+            return $"The GIF's first frame has no colour table: ImageSharp 2.1.13 does not read its image data but walks it as blocks, and the bytes at {hidden} read as a frame with a colour table, which it would draw instead.";
+        }
+
         var needed = (long)facts.Frame.Width * facts.Frame.Height;
         var clear = 1 << facts.MinCodeSize;
         var endCode = clear + 1;

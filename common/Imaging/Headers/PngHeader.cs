@@ -26,7 +26,8 @@ namespace ImageGateway.Common.Imaging.Headers;
 /// more than 256 entries, not whole entries, a second one, after IDAT, or missing for a palette
 /// image: libpng refuses each. Refused (and so capped at 768 bytes).</item>
 /// <item>tRNS: a second one, before PLTE, longer than the palette, or not 2 (gray) / 6 (RGB) bytes,
-/// or a bad CRC: libpng ignores such a chunk, ImageSharp applies it, so the counts differ. Refused.</item>
+/// or a bad CRC: libpng ignores such a chunk, ImageSharp applies it, so the counts differ. After
+/// IDAT: libpng and ImageSharp ignore it, Pillow applies it. Refused.</item>
 /// <item>An unknown critical chunk (upper-case first letter) or an invalid chunk name: libpng
 /// refuses; ImageSharp ignores it. Refused. CgBI (Apple): ImageSharp throws. Refused.</item>
 /// </list>
@@ -125,8 +126,14 @@ internal static class PngHeader
             }
             else if (type.SequenceEqual("tRNS"u8))
             {
-                // After the image data, libpng and ImageSharp alike ignore it.
-                if (!walk.DataSeen && CheckTransparency(in walk, length, whole ? data.Slice((int)pos, (int)length + 12) : default) is { } invalid)
+                // After the image data libpng ("out of place") and ImageSharp ignore it, Pillow
+                // applies it: the counts differ (found by the differential fuzzer).
+                if (walk.DataSeen)
+                {
+                    return HeaderRead.Corrupt("The PNG's tRNS chunk comes after its image data: libpng and ImageSharp ignore it, Pillow applies it.");
+                }
+
+                if (CheckTransparency(in walk, length, whole ? data.Slice((int)pos, (int)length + 12) : default) is { } invalid)
                 {
                     return invalid;
                 }

@@ -179,9 +179,12 @@ internal static class WebpHeader
 
                     if (next is null)
                     {
+                        // The prefix ends inside the frame: the walk is over. (A `break` here would
+                        // leave only the switch, and the walk would meet the frame's image chunk
+                        // again as a second one: found by the differential fuzzer.)
                         prefixEnded = true;
-                        pos = data.Length;
-                        break;
+                        pos = riffEnd;
+                        continue;
                     }
 
                     pos = next.Value;

@@ -58,15 +58,31 @@ public sealed class MetricsTests : IAsyncLifetime
     [Fact]
     public async Task PeekSize_AnUploadPeekedPast10000Bytes_FallsInAFiniteBucket()
     {
+        // Other tests share the stack, so compare the buckets before and after this one upload.
+        using var management = _stack.Gateway.CreateManagementClient();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var before = await management.GetStringAsync("/metrics", cts.Token);
+
         // A JPEG whose frame header sits behind 60 KB of APP data: the peek reads ~60 KB before deciding.
         (await _stack.PostAsync(CraftedImages.JpegHeader(64, 64, appBytes: 60_000))).Dispose();
 
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        using var management = _stack.Gateway.CreateManagementClient();
-        var text = await management.GetStringAsync("/metrics", cts.Token);
+        // The exporter serves a scrape from its cache for a moment (300 ms by default): scrape until it is new.
+        var after = before;
+        while (AcceptedPeekBucket(after, "+Inf") == AcceptedPeekBucket(before, "+Inf"))
+        {
+            await Task.Delay(100, cts.Token);
+            after = await management.GetStringAsync("/metrics", cts.Token);
+        }
 
         // The 65536 bucket holds it; with the SDK's default boundaries (largest 10000) it was +Inf only.
-        Assert.Matches(new Regex("""image_gateway_inspection_peek_size_bytes_bucket\{[^}]*le="65536"\} 1\n"""), text);
-        Assert.Matches(new Regex("""image_gateway_inspection_peek_size_bytes_bucket\{[^}]*le="16384"\} 0\n"""), text);
+        Assert.Equal(1, AcceptedPeekBucket(after, "65536") - AcceptedPeekBucket(before, "65536"));
+        Assert.Equal(0, AcceptedPeekBucket(after, "16384") - AcceptedPeekBucket(before, "16384"));
+    }
+
+    /// <summary>The cumulative count of accepted uploads' peek sizes up to <paramref name="le"/>; 0 before the first.</summary>
+    private static long AcceptedPeekBucket(string metrics, string le)
+    {
+        var match = Regex.Match(metrics, $$"""image_gateway_inspection_peek_size_bytes_bucket\{[^}]*image_gateway_decision="accepted"[^}]*le="{{Regex.Escape(le)}}"\} (\d+)\n""");
+        return match.Success ? long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
     }
 }

@@ -132,6 +132,7 @@ public sealed class GifHeaderTests
     public static TheoryData<string, byte[], string> BlockLies() => new()
     {
         { "graphic control extension of 5 bytes", CraftedGif.Build(8, 8, BlackWhite, (0, 0, 8, 8), Alternate, beforeFrame: [0x21, 0xF9, 0x05, 0, 0, 0, 0, 0, 0]), "graphic control extension" },
+        { "two graphic control extensions", CraftedGif.Build(8, 8, BlackWhite, (0, 0, 8, 8), Alternate, transparentIndex: 1, beforeFrame: [0x21, 0xF9, 0x04, 0x00, 0, 0, 0, 0]), "two graphic control extensions" },
         { "unknown extension label", CraftedGif.Build(8, 8, BlackWhite, (0, 0, 8, 8), Alternate, beforeFrame: [0x21, 0x42, 0x02, 0x2C, 0x3B, 0x00]), "unknown label 0x42" },
         { "NETSCAPE block without its terminator", CraftedGif.Build(8, 8, BlackWhite, (0, 0, 8, 8), Alternate, beforeFrame: [0x21, 0xFF, 11, .. "NETSCAPE2.0"u8, 3, 1, 0, 0, 2, 0, 0, 0]), "3-byte sub-block" },
         { "minimum code size 9", CraftedGif.Build(8, 8, BlackWhite, (0, 0, 8, 8), Alternate, minCodeSize: 9), "minimum code size 9" },

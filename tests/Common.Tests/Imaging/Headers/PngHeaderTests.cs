@@ -163,6 +163,29 @@ public sealed class PngHeaderTests
         }
     }
 
+    /// <summary>
+    /// A palette image whose data ends early: ImageSharp leaves the missing rows out of the count,
+    /// Pillow paints them palette entry 0 (white here), libpng refuses. Found by the differential
+    /// fuzzer (tests/fuzz-regressions/png-palette-image-data-short-*): refused after an inflate.
+    /// </summary>
+    [Fact]
+    public void Prepare_PaletteImageDataShorterThanTheImage_IsRefusedWherePillowPaintsEntryZero()
+    {
+        var raw = CraftedPng.RawData(300, 300, Checker, colorType: 3);
+        var png = CraftedPng.Build(
+            CraftedPng.Ihdr(300, 300, colorType: 3),
+            CraftedPng.Chunk("PLTE", [255, 255, 255, 0, 0, 0]),
+            CraftedPng.Chunk("IDAT", CraftedPng.Compress(raw[..(40 * 301)])),
+            CraftedPng.Chunk("IEND", []));
+
+        var verdict = Verdict.Of(png);
+
+        Assert.Equal(HeaderOutcome.Accepted, verdict.Read.Outcome);
+        verdict.AssertRefused("truncated");
+        Assert.False(verdict.Pillow.Refused, $"Pillow {verdict.Pillow}");
+        Assert.NotEqual(verdict.Pillow.White, verdict.RawImageSharp!.White); // the evidence: alone, ImageSharp miscounts
+    }
+
     public static TheoryData<string, byte[], string> StructuralLies()
     {
         var data = CraftedPng.Chunk("IDAT", CraftedPng.Compress(CraftedPng.RawData(8, 8, Checker, colorType: 3)));
@@ -181,6 +204,7 @@ public sealed class PngHeaderTests
             { "two PLTE", CraftedPng.Build(ihdr3, plte, plte, data, end), "second PLTE" },
             { "PLTE of 257 entries", CraftedPng.Build(ihdr3, CraftedPng.Chunk("PLTE", new byte[771]), data, end), "1 to 256 entries" },
             { "tRNS before PLTE", CraftedPng.Build(ihdr3, CraftedPng.Chunk("tRNS", [0]), plte, data, end), "before the palette" },
+            { "tRNS after IDAT", CraftedPng.Build(ihdr3, plte, data, CraftedPng.Chunk("tRNS", [0]), end), "after its image data: libpng and ImageSharp ignore it, Pillow applies it" },
             { "tRNS longer than PLTE", CraftedPng.Build(ihdr3, plte, CraftedPng.Chunk("tRNS", [0, 0, 0]), data, end), "3 entries for a palette of 2" },
             { "gray tRNS of 4 bytes", CraftedPng.Build(CraftedPng.Ihdr(8, 8, colorType: 0), CraftedPng.Chunk("tRNS", [0, 255, 0, 0]), gray, end), "a gray image's is 2" },
             { "tRNS with a bad CRC", CraftedPng.Build(CraftedPng.Ihdr(8, 8, colorType: 0), badCrc, gray, end), "bad CRC" },
