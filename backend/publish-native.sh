@@ -22,6 +22,8 @@ if [[ -z "$compiler" ]]; then
   exit 1
 fi
 
+# dotnet's minimal output (a line per project) goes to stderr, so a cold publish of a minute or two
+# is not silent; stdout carries only the path.
 # One publish at a time: tests and the launcher may ask at once.
 mkdir -p "$root/artifacts"
 exec 9>"$root/artifacts/backend-native.lock"
@@ -34,5 +36,5 @@ if [[ -e "$out/ImageGateway.Backend" && ! -s "$out/ImageGateway.Backend" ]]; the
   find "$root/artifacts/backend-native" -name ImageGateway.Backend -size 0 -delete 2>/dev/null || true
 fi
 dotnet publish "$root/backend/Backend.csproj" -c Release -r "$rid" -p:PublishAot=true -p:CppCompilerAndLinker="$compiler" \
-  --artifacts-path "$root/artifacts/backend-native" -o "$out" -nologo -v quiet -clp:ErrorsOnly >&2
+  --artifacts-path "$root/artifacts/backend-native" -o "$out" -nologo -v minimal -tl:off >&2
 echo "$out/ImageGateway.Backend"

@@ -4,10 +4,16 @@
 # supervises the backends as kubelet would: one that exits, or fails /health/live 3 times in a row,
 # is restarted in the same cgroup on the same port. Ctrl-C or SIGTERM stops everything it started.
 #
-#   deploy/run-local.sh [--backends N] [--gateways N] [--backend-memory SIZE] [--port P]
+#   deploy/run-local.sh [--backends N] [--gateways N] [--backend-memory SIZE] [--port P] [--no-build]
+#   deploy/run-local.sh --stop
 #
-# The state of the running stack (URLs, pids, cgroup folders) is written to .run/stack.env so
-# load runs and tests can find the backends' cgroups.
+# Every port it will listen on must be free: if one is taken (another stack, or anything else) it
+# names the port and its holder and exits 1 before building, starting or writing anything.
+# The state of the running stack (URLs, pids, cgroup folders, LAUNCHER_PID) is written to
+# .run/stack.env so load runs and tests can find the backends' cgroups; logs go to .run/logs/.
+# A stack started in the background (`deploy/run-local.sh &`) is stopped by SIGTERM to the launcher:
+# `deploy/run-local.sh --stop` (waits until everything is gone), `kill %1` from the same shell, or
+# `kill $(. .run/stack.env; echo $LAUNCHER_PID)`. Killing a backend instead only gets it restarted.
 set -euo pipefail
 
 backends=2
@@ -16,9 +22,14 @@ backend_memory=50m
 port=8080
 configuration=Release
 build=1
+stop=0
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+run_dir="$root/.run"
 
 usage() {
-  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+  # The comment block at the top of this file, up to its first line of code.
+  awk 'NR == 1 { next } !/^#/ { exit } { sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}"
+  echo
   cat <<USAGE
 Options:
   --backends N          number of backends (default 2)
@@ -26,6 +37,7 @@ Options:
   --backend-memory SIZE memory limit of each backend: bytes or with k/m/g (default 50m)
   --port P              gateway port on 127.0.0.1 (default 8080); backends use P+1..P+N
   --no-build            use the existing Release build
+  --stop                stop the stack named in .run/stack.env (SIGTERM to its launcher) and wait for it
   -h, --help            this text
 USAGE
 }
@@ -41,6 +53,7 @@ while [[ $# -gt 0 ]]; do
     --port) port="$2"; shift 2 ;;
     --port=*) port="${1#*=}"; shift ;;
     --no-build) build=0; shift ;;
+    --stop) stop=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "run-local: unknown option '$1'" >&2; usage >&2; exit 2 ;;
   esac
@@ -48,7 +61,7 @@ done
 
 [[ "$gateways" =~ ^[1-9][0-9]*$ ]] || { echo "run-local: --gateways must be a positive whole number, not '$gateways'" >&2; exit 2; }
 [[ "$backends" =~ ^[1-9][0-9]*$ ]] || { echo "run-local: --backends must be a positive whole number, not '$backends'" >&2; exit 2; }
-[[ "$port" =~ ^[0-9]+$ ]] && (( port > 0 && port + backends + gateways < 65536 )) || { echo "run-local: --port must be 1..$((65535 - backends)), not '$port'" >&2; exit 2; }
+[[ "$port" =~ ^[0-9]+$ ]] && (( port > 0 && port + backends + gateways < 65536 )) || { echo "run-local: --port must be 1..$((65535 - backends - gateways)), not '$port'" >&2; exit 2; }
 
 to_bytes() {
   local v="${1,,}"
@@ -63,9 +76,83 @@ to_bytes() {
 memory_bytes=$(to_bytes "$backend_memory") || { echo "run-local: --backend-memory must be like 50m, 512k, 1g or bytes, not '$backend_memory'" >&2; exit 2; }
 (( memory_bytes >= 32 * 1024 * 1024 )) || { echo "run-local: --backend-memory must be at least 32m" >&2; exit 2; }
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-run_dir="$root/.run"
-mkdir -p "$run_dir/logs"
+# stop_stack: --stop. SIGTERM to the launcher named in .run/stack.env (only if that pid is still a
+# run-local.sh: a stale file may name a pid reused since), then wait until it has stopped everything.
+stop_stack() {
+  local file="$run_dir/stack.env" pid
+  [[ -f "$file" ]] || { echo "run-local: no stack to stop: $file does not exist" >&2; return 1; }
+  pid=$(sed -n 's/^LAUNCHER_PID=//p' "$file")
+  if ! [[ "$pid" =~ ^[0-9]+$ ]] || ! grep -qa 'run-local\.sh' "/proc/$pid/cmdline" 2>/dev/null; then
+    echo "run-local: the launcher named in $file (LAUNCHER_PID=${pid:-none}) is not running" >&2
+    return 1
+  fi
+  echo "run-local: stopping the stack of launcher pid $pid..."
+  kill -TERM "$pid"
+  for _ in $(seq 1 1200); do
+    kill -0 "$pid" 2>/dev/null || { echo "run-local: stopped"; return 0; }
+    sleep 0.1
+  done
+  echo "run-local: launcher pid $pid is still running after 120 s" >&2
+  return 1
+}
+if (( stop )); then stop_stack; exit; fi
+
+# port_holder P: prints what listens on TCP port P (address, and pid and name where ss shows them) and
+# succeeds, or fails when nothing does. Any listener counts, whatever its address: 0.0.0.0 and [::]
+# take 127.0.0.1's port too, and a probe of the stack's URL would be answered by it.
+port_holder() {
+  local line
+  if command -v ss >/dev/null 2>&1; then
+    line=$(ss -Hltnp "sport = :$1" 2>/dev/null | head -1) || true
+    [[ -n "$line" ]] || return 1
+    awk '{ printf "%s", $4 } match($0, /users:\(\("[^"]*",pid=[0-9]+/) {
+           split(substr($0, RSTART + 9, RLENGTH - 9), u, "\",pid="); printf ", pid %s (%s)", u[2], u[1] }
+         END { print "" }' <<<"$line"
+    return 0
+  fi
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null || return 1
+  echo "127.0.0.1:$1"
+}
+
+# free_port TAKEN...: a loopback port nothing listens on and not among TAKEN: each app's management
+# port (/metrics, detailed health).
+free_port() {
+  local p
+  for _ in $(seq 1 100); do
+    p=$((20000 + RANDOM % 30000))
+    [[ " $* " == *" $p "* ]] && continue
+    port_holder "$p" >/dev/null || { echo "$p"; return 0; }
+  done
+  echo "run-local: found no free loopback port for a management port in 100 tries" >&2
+  return 1
+}
+
+# claim_ports: every port the stack will listen on must be free, or the launcher refuses before it
+# touches anything: a second stack on a taken port would otherwise be "ready" on the first one's
+# answers, then overwrite its .run/stack.env and truncate its logs. Fixed ports: the gateways' and the
+# backends'; management ports are picked free here (backend_mports, gateway_mports), apart from those.
+claim_ports() {
+  local names=() ports=() busy=() i g holder
+  for g in $(seq 1 "$gateways"); do
+    ports+=($(( g == 1 ? port : port + backends + g - 1 )))
+    if (( g == 1 )); then names+=(gateway); else names+=("gateway$g"); fi
+  done
+  for i in $(seq 1 "$backends"); do ports+=($((port + i))); names+=("backend$i"); done
+  for i in "${!ports[@]}"; do
+    if holder=$(port_holder "${ports[$i]}"); then busy+=("port ${ports[$i]} (${names[$i]}) is in use: $holder"); fi
+  done
+  if (( ${#busy[@]} )); then
+    printf 'run-local: %s\n' "${busy[@]}" >&2
+    echo "run-local: refusing to start; nothing was started and .run/ was not touched. Free the port (a stack from this checkout stops with deploy/run-local.sh --stop) or choose another --port." >&2
+    exit 1
+  fi
+  backend_mports=()
+  gateway_mports=()
+  for i in $(seq 1 "$backends"); do backend_mports[i]=$(free_port "${ports[@]}" "${backend_mports[@]}"); done
+  for g in $(seq 1 "$gateways"); do gateway_mports[g]=$(free_port "${ports[@]}" "${backend_mports[@]}" "${gateway_mports[@]}"); done
+}
+claim_ports
+
 source "$root/deploy/lib/memory.sh"
 source "$root/deploy/lib/cgroup.sh"
 
@@ -74,14 +161,22 @@ source "$root/deploy/lib/cgroup.sh"
 backend_native="$root/backend/bin/native/ImageGateway.Backend"
 backend_dll="$root/backend/bin/$configuration/net10.0/ImageGateway.Backend.dll"
 if (( build )); then
-  echo "run-local: building (Release; backend Native AOT)..."
+  # dotnet's own minimal output, one line per project built, so the first (cold) build is not silent.
+  build_started=$SECONDS
+  echo "run-local: building the backend Native AOT (backend/publish-native.sh; a cold build takes minutes, an up-to-date one seconds)..."
   if ! "$root/backend/publish-native.sh" >/dev/null; then
     rm -f "$backend_native"
     echo "run-local: WARNING: the backend could not be published Native AOT; running its JIT build, which thrashes in small cgroups" >&2
-    dotnet build "$root/backend/Backend.csproj" -c "$configuration" -nologo -v quiet -clp:ErrorsOnly
+    echo "run-local: building the backend (JIT, $configuration)..."
+    dotnet build "$root/backend/Backend.csproj" -c "$configuration" -nologo -v minimal -tl:off
   fi
-  dotnet build "$root/gateway/Gateway.csproj" -c "$configuration" -nologo -v quiet -clp:ErrorsOnly
+  echo "run-local: building the gateway ($configuration)..."
+  dotnet build "$root/gateway/Gateway.csproj" -c "$configuration" -nologo -v minimal -tl:off
+  echo "run-local: built in $((SECONDS - build_started)) s"
+  # A build takes long enough for a port to be taken meanwhile: check again, picking management ports anew.
+  claim_ports
 fi
+mkdir -p "$run_dir/logs"
 if [[ -x "$backend_native" ]]; then backend_cmd=("$backend_native"); else backend_cmd=(dotnet "$backend_dll"); fi
 # The JIT runtime's own files fill a 50 MiB cgroup before the first request (docs/backend.md, "Form and
 # GC settings"): rather than start backends that thrash, give the JIT form room and say so.
@@ -109,7 +204,8 @@ stop_all() {
     kill -KILL "$pid" 2>/dev/null || true
   done
   for cg in "${cgroups[@]}"; do cgroup_remove "$cg"; done
-  rm -f "$run_dir/stack.env"
+  # Only this launcher's state: never a file another stack wrote since.
+  if grep -qx "LAUNCHER_PID=$$" "$run_dir/stack.env" 2>/dev/null; then rm -f "$run_dir/stack.env"; fi
   echo "run-local: stopped"
 }
 trap 'stop_all; exit 130' INT
@@ -141,31 +237,21 @@ wait_ready() { # url name pid
 # budget): one rule, deploy/lib/memory.sh, for this machine's CPUs.
 mapfile -t memory_split < <(backend_environment "$memory_bytes" "$(nproc)")
 
-free_port() { # a loopback port nothing answers on: each app's management port (/metrics, detailed health)
-  local p
-  for _ in $(seq 1 100); do
-    p=$((20000 + RANDOM % 30000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
-  done
-  return 1
-}
 why_no_cgroup=$(cgroup_unavailable_reason || true)
 if [[ -n "$why_no_cgroup" ]]; then
   echo "run-local: backends run WITHOUT a memory cgroup: $why_no_cgroup"
 fi
 
-state=("GATEWAY_URL=http://127.0.0.1:$port" "BACKENDS=$backends" "BACKEND_MEMORY_BYTES=$memory_bytes")
+state=("LAUNCHER_PID=$$" "GATEWAY_URL=http://127.0.0.1:$port" "BACKENDS=$backends" "BACKEND_MEMORY_BYTES=$memory_bytes")
 gateway_env=()
 backend_cgroups=()
 backend_restarts=()
-backend_mports=()
 liveness_failures=()
 
 # start_backend I: starts backend I (again) on port P+I in its cgroup, made on the first start, with
-# the management port it was given on the first start.
+# the management port claim_ports picked.
 start_backend() {
   local i=$1 name="backend$1" bport=$((port + $1)) cg=${backend_cgroups[$1]:-}
-  backend_mports[$i]=${backend_mports[$i]:-$(free_port)}
   if [[ -z "$cg" && -z "$why_no_cgroup" ]]; then
     cg=$(cgroup_create "image-gateway-$name-$$" "$memory_bytes")
     cgroups+=("$cg")
@@ -206,7 +292,7 @@ gateway_urls=()
 for g in $(seq 1 "$gateways"); do
   gport=$(( g == 1 ? port : port + backends + g - 1 ))
   gname="gateway"; (( g == 1 )) || gname="gateway$g"
-  gateway_mport=$(free_port)
+  gateway_mport=${gateway_mports[g]}
   env ASPNETCORE_ENVIRONMENT=Production Management__Port="$gateway_mport" "${gateway_env[@]}" \
     dotnet "$gateway_dll" --contentRoot "$(dirname "$gateway_dll")" --urls "http://127.0.0.1:$gport" >"$run_dir/logs/$gname.log" 2>&1 &
   gateway_pid=$!
@@ -221,7 +307,7 @@ done
 state+=("GATEWAYS=$gateways" "GATEWAY_URLS=${gateway_urls[*]}")
 
 write_state
-echo "run-local: ready at ${gateway_urls[*]} (state and every management URL in .run/stack.env, logs in .run/logs/; Ctrl-C stops)"
+echo "run-local: ready at ${gateway_urls[*]} (state and every management URL in .run/stack.env, logs in .run/logs/; Ctrl-C or deploy/run-local.sh --stop stops it)"
 
 # restart_backend I WHY: what kubelet does with a container that died or failed its liveness probe:
 # kill what is left of it (the server and any decode worker in its cgroup), start it again in the

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using System.Text.Json;
 using ImageGateway.TestSupport;
 
@@ -76,6 +78,23 @@ public sealed class LocalLauncherTests
                 Assert.True(metrics.StatusCode == HttpStatusCode.OK, $"{key} {state[key]}/metrics answered {(int)metrics.StatusCode}");
             }
 
+            // A second launcher on the same port refuses before touching the running stack's state.
+            var stackEnv = Path.Combine(RepoPaths.Root, ".run", "stack.env");
+            var stateBefore = await File.ReadAllBytesAsync(stackEnv);
+            var gatewayLog = Path.Combine(RepoPaths.Root, ".run", "logs", "gateway.log");
+            var logBefore = new FileInfo(gatewayLog).Length;
+            var second = await RunToExitAsync(TimeSpan.FromSeconds(30), "--port", port.ToString(CultureInfo.InvariantCulture), "--no-build");
+            Assert.True(second.ExitCode == 1, $"second launcher exited {second.ExitCode}:\n{second.Output}");
+            Assert.Contains($"port {port} (gateway) is in use", second.Output, StringComparison.Ordinal);
+            Assert.Contains($"pid {state["GATEWAY_PID"]} ", second.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("ready", second.Output, StringComparison.Ordinal);
+            Assert.Equal(stateBefore, await File.ReadAllBytesAsync(stackEnv));
+            Assert.True(new FileInfo(gatewayLog).Length >= logBefore, "the running stack's gateway log was truncated");
+            using (var stillServing = await client.GetAsync("/health/ready"))
+            {
+                Assert.Equal(HttpStatusCode.OK, stillServing.StatusCode);
+            }
+
             if (MemoryCgroup.Unavailability() is { } why)
             {
                 Console.WriteLine($"LocalLauncherTests: memory cgroups not checked: {why}");
@@ -114,6 +133,25 @@ public sealed class LocalLauncherTests
         }
 
         Assert.Contains(lines, l => l.Contains("stopped", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RunLocal_PortInUse_ExitsNamingPortAndHolder_WithoutWritingRunState()
+    {
+        // Whatever holds the port: here a listener of this test process, not a stack.
+        using var holder = new TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
+        var runDir = Path.Combine(RepoPaths.Root, ".run");
+        var before = Snapshot(runDir);
+
+        var result = await RunToExitAsync(TimeSpan.FromSeconds(30), "--port", port.ToString(CultureInfo.InvariantCulture), "--no-build");
+
+        Assert.True(result.ExitCode == 1, $"launcher exited {result.ExitCode}:\n{result.Output}");
+        Assert.Contains($"port {port} (gateway) is in use: 127.0.0.1:{port}, pid {Environment.ProcessId} ", result.Output, StringComparison.Ordinal);
+        Assert.Contains("refusing to start", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("backend1 on", result.Output, StringComparison.Ordinal);
+        Assert.Equal(before, Snapshot(runDir));
     }
 
     [Fact]
@@ -245,6 +283,55 @@ public sealed class LocalLauncherTests
         }
 
         return (launcher, lines);
+    }
+
+    /// <summary>Runs deploy/run-local.sh with these arguments to its end; stdout and stderr together.</summary>
+    private static async Task<(int ExitCode, string Output)> RunToExitAsync(TimeSpan timeout, params string[] args)
+    {
+        var info = new ProcessStartInfo("bash")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = RepoPaths.Root,
+        };
+        info.ArgumentList.Add("deploy/run-local.sh");
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"run-local.sh {string.Join(' ', args)} did not exit within {timeout}");
+        }
+
+        return (process.ExitCode, await stdout.WaitAsync(timeout) + await stderr.WaitAsync(timeout));
+    }
+
+    /// <summary>
+    /// What a launcher would change in .run/: whether it exists, the entries in it, and stack.env's bytes
+    /// (a running stack's logs grow by themselves, so their lengths are not compared).
+    /// </summary>
+    private static string Snapshot(string runDir)
+    {
+        if (!Directory.Exists(runDir))
+        {
+            return "no .run/";
+        }
+
+        var entries = Directory.EnumerateFileSystemEntries(runDir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal);
+        var stackEnv = Path.Combine(runDir, "stack.env");
+        var state = File.Exists(stackEnv) ? Convert.ToBase64String(File.ReadAllBytes(stackEnv)) + " " + File.GetLastWriteTimeUtc(stackEnv).ToString("O", CultureInfo.InvariantCulture) : "no stack.env";
+        return string.Join('\n', entries) + "\n" + state;
     }
 
     private static Dictionary<string, string> ReadState() =>
