@@ -44,11 +44,13 @@ public sealed class LoadEngineTests
 
     [Theory]
     [InlineData(true, 1, 2)]
-    [InlineData(false, 20, int.MaxValue)]
+    [InlineData(false, 4, int.MaxValue)]
     public async Task Closed_ShedWithRetryAfter_AUserWaitsItOnlyWhenHonouring(bool honour, int atLeast, int atMost)
     {
         // Every answer is a 503 with Retry-After: 1 s, after 10 ms. In a 1.5 s phase one honouring
-        // user sends once, waits 1 s, sends again (2 requests); one that ignores it sends ~100.
+        // user sends once, waits 1 s, sends again (2 requests); one that ignores it sends ~100 on a
+        // quiet machine. The bound for it is only "more than an honouring user could" (measured: 7 on
+        // a CI machine under full load), so a slow machine cannot fail it while the rule still holds.
         var sender = new FakeSender(async _ =>
         {
             await Task.Delay(10);
