@@ -105,11 +105,17 @@ public sealed class LoadEngine(IRequestSender sender, PayloadMix mix, RunStatist
                 var retryAfter = await SendAndRecordAsync(payload, Stopwatch.GetTimestamp(), recorder, slots: null);
                 if (honourRetryAfter && retryAfter is { } pause && pause > TimeSpan.Zero)
                 {
+                    // A pause that reaches past the user's window ends its part in the phase: checking the
+                    // clock again after sleeping until the end could wake a hair early (timer and
+                    // Stopwatch are different clocks) and send once more against the server's wish.
                     var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), end);
-                    if (left > TimeSpan.Zero)
+                    if (pause >= left)
                     {
-                        await DelayAsync(pause < left ? pause : left, stop);
+                        await DelayAsync(left, stop); // the phase keeps its length
+                        break;
                     }
+
+                    await DelayAsync(pause, stop);
                 }
             }
         });
