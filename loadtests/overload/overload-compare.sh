@@ -45,8 +45,7 @@ for build in "${build_list[@]}"; do
   for limit in "${limits[@]}"; do
     i=$((i + 1)); bytes=$(to_bytes "$limit"); port=$(free_port); mport=$(free_port)
     cg=$(cgroup_create "overload-$name-b$i-$$" "$bytes"); cgroups+=("$cg"); echo "$cg" >>"$work/$name.cgroups"
-    cgroup_exec "$cg" env ASPNETCORE_ENVIRONMENT=Production DOTNET_GCHeapHardLimit="$(gc_heap_hard_limit_hex "$bytes")" \
-      Memory__ContainerLimitBytes="$bytes" Management__Port="$mport" "$backend" --contentRoot "$(dirname "$backend")" --urls "http://127.0.0.1:$port" >"$work/$name-b$i.log" 2>&1 &
+    cgroup_exec "$cg" env ASPNETCORE_ENVIRONMENT=Production $(backend_environment "$bytes") Management__Port="$mport" "$backend" --contentRoot "$(dirname "$backend")" --urls "http://127.0.0.1:$port" >"$work/$name-b$i.log" 2>&1 &
     pids+=($!)
     wait_ready "http://127.0.0.1:$port/health/live"
     echo "http://127.0.0.1:$port" >>"$work/$name.backends"; echo "http://127.0.0.1:$mport" >>"$work/$name.management"

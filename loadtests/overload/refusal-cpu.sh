@@ -18,7 +18,7 @@ trap cleanup EXIT
 wait_ready() { for _ in $(seq 1 150); do curl -sf "$1" >/dev/null && return 0; sleep 0.2; done; echo "not ready: $1" >&2; return 1; }
 bytes=$((50 << 20)); bport=$(free_port); gport=$(free_port); gmport=$(free_port)
 cg=$(cgroup_create "refusal-cpu-$$" "$bytes")
-cgroup_exec "$cg" env ASPNETCORE_ENVIRONMENT=Production DOTNET_GCHeapHardLimit="$(gc_heap_hard_limit_hex "$bytes")" Memory__ContainerLimitBytes="$bytes" \
+cgroup_exec "$cg" env ASPNETCORE_ENVIRONMENT=Production $(backend_environment "$bytes") \
   Management__Port="$(free_port)" "$backend" --contentRoot "$(dirname "$backend")" --urls "http://127.0.0.1:$bport" >"$work/b.log" 2>&1 &
 pids+=($!); wait_ready "http://127.0.0.1:$bport/health/live"
 env ASPNETCORE_ENVIRONMENT=Production ReverseProxy__Clusters__backends__Destinations__b1__Address="http://127.0.0.1:$bport" Dispatch__ShedPause=00:00:00 \
