@@ -30,7 +30,7 @@ public sealed partial class DecodeWorkerPool : IHostedService, IDisposable
     private readonly DecodeWorkerMetrics _metrics;
     private readonly ILogger<DecodeWorkerPool> _logger;
     private readonly Channel<DecodeWorker> _idle = Channel.CreateUnbounded<DecodeWorker>();
-    private readonly DecodeWorker?[] _slots;
+    private readonly DecodeWorker?[] _places;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _lock = new();
     private int _waiting;
@@ -56,14 +56,14 @@ public sealed partial class DecodeWorkerPool : IHostedService, IDisposable
         _container = container;
         _metrics = metrics;
         _logger = logger;
-        _slots = new DecodeWorker?[_options.EffectiveWorkers];
+        _places = new DecodeWorker?[_options.EffectiveWorkers];
         var limits = counting.Value;
         _configure = new PayloadWriter().Int32(limits.MaxWidth).Int32(limits.MaxHeight).Int64(limits.MaxPixels).Frame(WorkerOp.Configure);
         metrics.ObserveAlive(() => Alive);
     }
 
     /// <summary>Worker places in the pool.</summary>
-    public int Size => _slots.Length;
+    public int Size => _places.Length;
 
     /// <summary>Workers running now (idle or busy).</summary>
     public int Alive => Volatile.Read(ref _alive);
@@ -90,7 +90,7 @@ public sealed partial class DecodeWorkerPool : IHostedService, IDisposable
         {
             lock (_lock)
             {
-                return [.. _slots.OfType<DecodeWorker>().Select(w => w.Pid)];
+                return [.. _places.OfType<DecodeWorker>().Select(w => w.Pid)];
             }
         }
     }
@@ -107,7 +107,7 @@ public sealed partial class DecodeWorkerPool : IHostedService, IDisposable
             lock (_lock)
             {
                 var ticks = _endedCpuTicks;
-                foreach (var worker in _slots)
+                foreach (var worker in _places)
                 {
                     if (worker is not null)
                     {
@@ -146,7 +146,7 @@ public sealed partial class DecodeWorkerPool : IHostedService, IDisposable
         _idle.Writer.TryComplete();
         lock (_lock)
         {
-            foreach (var worker in _slots.OfType<DecodeWorker>())
+            foreach (var worker in _places.OfType<DecodeWorker>())
             {
                 worker.Kill(WorkerEnd.Shutdown);
             }
@@ -273,7 +273,7 @@ public sealed partial class DecodeWorkerPool : IHostedService, IDisposable
         _stopping.Cancel();
         lock (_lock)
         {
-            foreach (var worker in _slots.OfType<DecodeWorker>())
+            foreach (var worker in _places.OfType<DecodeWorker>())
             {
                 worker.Kill(WorkerEnd.Shutdown);
             }
@@ -323,7 +323,7 @@ public sealed partial class DecodeWorkerPool : IHostedService, IDisposable
                             return;
                         }
 
-                        _slots[slot] = worker;
+                        _places[slot] = worker;
                         Interlocked.Increment(ref _alive);
                     }
 
@@ -380,9 +380,9 @@ public sealed partial class DecodeWorkerPool : IHostedService, IDisposable
 
         lock (_lock)
         {
-            if (ReferenceEquals(_slots[worker.Slot], worker))
+            if (ReferenceEquals(_places[worker.Slot], worker))
             {
-                _slots[worker.Slot] = null;
+                _places[worker.Slot] = null;
             }
 
             _endedCpuTicks += (worker.CpuTime ?? worker.LastCpuTime).Ticks;
