@@ -4,36 +4,11 @@
 #
 #   loadtests/DecoderFuzz/fuzz.sh [SECONDS]     (default 600)
 #
-# Builds the harness, instruments SixLabors.ImageSharp.dll with the SharpFuzz command-line tool
+# The run itself is loadtests/lib/sharpfuzz.sh, shared with the other harness: it builds the harness,
+# instruments SixLabors.ImageSharp.dll with the SharpFuzz command-line tool
 # (installed into artifacts/tools), seeds AFL with the smallest accepted corpus images of each
 # format, and writes findings to artifacts/decoder-fuzz/findings/default/{crashes,hangs}. Copy each
-# finding worth keeping into tests/regressions/decoders/ (docs/backend.md says how they are tested).
+# finding worth keeping with a test that sends it through a decode worker (docs/backend.md).
 set -euo pipefail
-seconds=${1:-600}
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-work="$root/artifacts/decoder-fuzz"
-bin="$work/bin"
-command -v afl-fuzz >/dev/null || { echo "fuzz: afl-fuzz not found; apt-get install afl++" >&2; exit 1; }
-
-rm -rf "$bin" "$work/findings" "$work/seeds"
-mkdir -p "$bin" "$work/seeds" "$root/artifacts/tools"
-dotnet publish "$root/loadtests/DecoderFuzz/DecoderFuzz.csproj" -c Release -o "$bin" -nologo -v quiet -clp:ErrorsOnly
-sharpfuzz="$root/artifacts/tools/sharpfuzz"
-[[ -x "$sharpfuzz" ]] || dotnet tool install SharpFuzz.CommandLine --version 2.3.0 --tool-path "$root/artifacts/tools" >/dev/null
-"$sharpfuzz" "$bin/SixLabors.ImageSharp.dll"
-
-# Seeds: the three smallest accepted corpus images of each format (AFL wants small inputs).
-for ext in png jpg gif bmp webp pbm pgm ppm; do
-  find "$root/tests/corpus" -name "*.$ext" -size -4k -printf '%s %p\n' | sort -n | head -3 | cut -d' ' -f2- |
-    while read -r f; do cp "$f" "$work/seeds/$(basename "$(dirname "$f")")-$(basename "$f")"; done
-done
-
-echo "fuzz: $(ls "$work/seeds" | wc -l) seeds, $seconds s"
-AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
-  afl-fuzz -V "$seconds" -i "$work/seeds" -o "$work/findings" -t 5000 -m none -- dotnet "$bin/DecoderFuzz.dll" >"$work/afl.log" 2>&1 || {
-    echo "fuzz: afl-fuzz failed; see $work/afl.log" >&2; tail -30 "$work/afl.log" >&2; exit 1; }
-
-out="$work/findings/default"
-grep -E "execs_done|execs_per_sec|corpus_count|saved_crashes|saved_hangs|run_time" "$out/fuzzer_stats" || true
-echo "fuzz: crashes in $out/crashes, hangs in $out/hangs:"
-ls "$out/crashes" "$out/hangs" 2>/dev/null | grep -v README || true
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/sharpfuzz.sh"
+sharpfuzz_run DecoderFuzz decoder-fuzz SixLabors.ImageSharp.dll 5000 "${1:-600}"
