@@ -1,3 +1,4 @@
+using ImageGateway.Backend.Memory;
 using Microsoft.Extensions.Options;
 
 namespace ImageGateway.Backend.Decoding;
@@ -14,8 +15,8 @@ public static class DecodingExtensions
     {
         builder.Services.AddOptionsWithValidateOnStart<DecodingOptions, DecodingOptionsValidator>()
             .Bind(builder.Configuration.GetSection(DecodingOptions.SectionName));
-        builder.Services.AddSingleton<IValidateOptions<DecodingOptions>, DecodingOptionsRules>();
         builder.Services.AddSingleton(services => WorkerCommand.Resolve(services.GetRequiredService<IOptions<DecodingOptions>>().Value.WorkerHeapHardLimit));
+        builder.Services.AddSingleton(DeriveBudget);
         builder.Services.AddSingleton<DecodeWorkerMetrics>();
         builder.Services.AddSingleton<DecodeDeadlines>();
         builder.Services.AddSingleton<PoisonUploads>();
@@ -23,5 +24,23 @@ public static class DecodingExtensions
         builder.Services.AddHostedService(services => services.GetRequiredService<DecodeWorkerPool>());
         builder.Services.AddSingleton<UploadDecoder>();
         return builder;
+    }
+
+    /// <summary>
+    /// The decode budget is spent in the workers, one upload per worker, so it is what one worker's
+    /// heap (<see cref="DecodingOptions.WorkerHeapHardLimit"/>) can hold (<see cref="MemoryBudget.Derive"/>).
+    /// </summary>
+    private static MemoryBudget DeriveBudget(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<MemoryOptions>>().Value;
+        var container = services.GetRequiredService<ContainerMemory>()
+            .WithFallback(options.ContainerLimitBytes, $"{MemoryOptions.SectionName}:{nameof(MemoryOptions.ContainerLimitBytes)}");
+        var gcHeapLimit = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        var setting = Environment.GetEnvironmentVariable(GcHeapHardLimit.Variable);
+        GcHeapHardLimit.CheckInForce(setting, gcHeapLimit);
+        var workerHeap = services.GetRequiredService<IOptions<DecodingOptions>>().Value.WorkerHeapHardLimit is { } hex
+            ? GcHeapHardLimit.ParseBytes(hex)
+            : null;
+        return MemoryBudget.Derive(container, gcHeapLimit, setting is not null, options, workerHeap);
     }
 }

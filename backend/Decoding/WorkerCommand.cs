@@ -70,10 +70,10 @@ public sealed class WorkerCommand
         }
 
         // The server's limit is the server's: a worker gets its own, or none.
-        info.Environment.Remove(Memory.ContainerMemoryExtensions.HeapHardLimitVariable);
+        info.Environment.Remove(Memory.GcHeapHardLimit.Variable);
         if (HeapHardLimit is not null)
         {
-            info.Environment[Memory.ContainerMemoryExtensions.HeapHardLimitVariable] = HeapHardLimit;
+            info.Environment[Memory.GcHeapHardLimit.Variable] = HeapHardLimit;
         }
 
         return info;
