@@ -6,10 +6,10 @@ namespace ImageGateway.Backend.Decoding;
 public static class DecodingExtensions
 {
     /// <summary>
-    /// Registers the decode workers: their options (validated at start-up), the worker pool (started
-    /// eagerly with the host, before Kestrel listens; stopped after it), the poison memory, the
-    /// deadlines, and the <see cref="UploadDecoder"/> the counting endpoint calls (needs
-    /// <c>AddDecodeAdmission</c> and <c>AddContainerMemory</c>).
+    /// Registers the decode workers: their options (validated at start-up), the decode budget (what one
+    /// worker can hold), the worker pool (started eagerly with the host, before Kestrel listens; stopped
+    /// after it), the poison memory, the deadlines, and the <see cref="UploadDecoder"/> the counting
+    /// endpoint calls (needs <c>AddDecodeAdmission</c> and <c>AddContainerMemory</c>).
     /// </summary>
     public static IHostApplicationBuilder AddDecodeWorkers(this IHostApplicationBuilder builder)
     {

@@ -7,10 +7,10 @@ namespace ImageGateway.Backend.Memory;
 public static partial class ContainerMemoryExtensions
 {
     /// <summary>
-    /// Detects the container's memory limit, binds the memory options and logs the memory facts with the
-    /// decode budget at start-up (a budget that cannot be derived stops start-up naming the key; the
-    /// budget itself is what one decode worker can hold, so <c>AddDecodeWorkers</c> derives it);
-    /// bounds Kestrel's per-connection request buffers, which live on the same heap.
+    /// Detects the container's memory limit and binds the memory options (validated: a bad value stops
+    /// start-up naming the key); logs the memory facts and the decode budget at start-up, which stops
+    /// the process when no budget can be derived (<c>AddDecodeWorkers</c> derives it: it is what one
+    /// decode worker can hold); bounds Kestrel's per-connection request buffers, which live on the same heap.
     /// </summary>
     public static IHostApplicationBuilder AddContainerMemory(this IHostApplicationBuilder builder)
     {
