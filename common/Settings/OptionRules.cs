@@ -18,7 +18,7 @@ public static class OptionRules
 
     /// <summary>A failure whose message is <c><paramref name="section"/>:<paramref name="key"/> <paramref name="rule"/>.</c></summary>
     public static ValidationResult Failure(string section, string key, string rule) =>
-        new($"{section}:{key} {rule}.", [key]);
+        new($"{section}:{key} {rule}.");
 
     /// <summary>The failures among <paramref name="results"/> (null is a rule that held).</summary>
     public static IEnumerable<ValidationResult> Failures(params ValidationResult?[] results) => results.OfType<ValidationResult>();
