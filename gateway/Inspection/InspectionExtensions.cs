@@ -20,8 +20,7 @@ public static class InspectionExtensions
     public static IHostApplicationBuilder AddImageInspection(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptionsWithValidateOnStart<InspectionOptions, InspectionOptionsValidator>()
-            .Bind(builder.Configuration.GetSection(InspectionOptions.SectionName))
-            .ValidateDataAnnotations();
+            .Bind(builder.Configuration.GetSection(InspectionOptions.SectionName));
         builder.Services.AddSingleton<UploadInspector>();
 
         // The peek leaves the prefix unconsumed in the connection's input buffer, and the socket

@@ -14,10 +14,8 @@ public static class ServerLimitsExtensions
     /// </summary>
     public static IHostApplicationBuilder AddServerLimits(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<SlowClientOptions>()
-            .Bind(builder.Configuration.GetSection(SlowClientOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.Services.AddOptionsWithValidateOnStart<SlowClientOptions, SlowClientOptionsValidator>()
+            .Bind(builder.Configuration.GetSection(SlowClientOptions.SectionName));
         builder.Services.AddOptions<KestrelServerOptions>()
             .Configure<IOptions<SlowClientOptions>>((kestrel, slow) =>
             {
@@ -25,10 +23,8 @@ public static class ServerLimitsExtensions
                 limits.RequestHeadersTimeout = slow.Value.RequestHeadersTimeout;
                 limits.MinRequestBodyDataRate = new MinDataRate(slow.Value.MinRequestBodyBytesPerSecond, slow.Value.MinRequestBodyGracePeriod);
             });
-        builder.Services.AddOptions<ConnectionBufferOptions>()
-            .Bind(builder.Configuration.GetSection(ConnectionBufferOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.Services.AddOptionsWithValidateOnStart<ConnectionBufferOptions, ConnectionBufferOptionsValidator>()
+            .Bind(builder.Configuration.GetSection(ConnectionBufferOptions.SectionName));
         builder.Services.AddConnectionBufferPool();
         return builder;
     }
