@@ -111,6 +111,18 @@ public static class CraftedImages
         0x3B,
     ];
 
+    /// <summary>
+    /// <paramref name="length"/> seeded random bytes that are no image: the first, 'x', begins no
+    /// image signature.
+    /// </summary>
+    public static byte[] NotAnImage(int length = 4096, int seed = 7)
+    {
+        var garbage = new byte[length];
+        new Random(seed).NextBytes(garbage);
+        garbage[0] = (byte)'x';
+        return garbage;
+    }
+
     internal static void WriteChunk(Stream stream, string type, byte[] data)
     {
         Span<byte> length = stackalloc byte[4];
