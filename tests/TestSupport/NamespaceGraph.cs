@@ -1,134 +1,79 @@
-using System.Text.RegularExpressions;
+using System.Reflection;
+using System.Reflection.Emit;
 
 namespace ImageGateway.TestSupport;
 
 /// <summary>
-/// Which namespaces under one root namespace use which, read from the C# sources of one folder (one
-/// file-scoped namespace a file): <c>using</c> directives, fully qualified names, and names qualified
-/// from the root (<c>Memory.GcHeapHardLimit</c> inside <c>ImageGateway.Backend.Decoding</c>). Comments
-/// are skipped. A plain text scan rather than a compiler: it must see exactly what a reader of the
-/// <c>using</c> lines sees.
+/// Which namespaces of an assembly use which, read from the compiled types rather than from
+/// <c>using</c> lines: base types, interfaces, attributes, fields, signatures, locals and every
+/// type, method and field a method body names (its IL), so a reference through <c>var</c> or a
+/// fully-qualified name counts as well. A nested or compiler-generated type (a lambda's closure, an
+/// async state machine) counts for the type it is declared in. Used for the gateway's namespaces
+/// (Gateway.Tests) and the backend's (Backend.Tests).
 /// </summary>
-public sealed partial class NamespaceGraph
+public sealed class NamespaceGraph
 {
-    private readonly Dictionary<string, SortedSet<string>> _uses;
+    private static readonly Dictionary<short, OpCode> OpCodesByValue = typeof(OpCodes)
+        .GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Select(f => (OpCode)f.GetValue(null)!)
+        .ToDictionary(o => o.Value);
 
-    private NamespaceGraph(Dictionary<string, SortedSet<string>> uses) => _uses = uses;
+    private const BindingFlags Declared = BindingFlags.DeclaredOnly | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static;
 
-    /// <summary>Each namespace (relative to the root, e.g. <c>Api</c>) and those it uses, itself excluded.</summary>
-    public IReadOnlyDictionary<string, SortedSet<string>> Uses => _uses;
+    private NamespaceGraph(IReadOnlyDictionary<(string From, string To), string> edges) => Edges = edges;
 
-    /// <summary>Reads every <c>.cs</c> file under <paramref name="folder"/> (not <c>bin/</c> or <c>obj/</c>).</summary>
-    public static NamespaceGraph FromSources(string folder, string rootNamespace)
+    /// <summary>Each dependency between two namespaces, with one reference that makes it (<c>Type -> Type</c>).</summary>
+    public IReadOnlyDictionary<(string From, string To), string> Edges { get; }
+
+    /// <summary>The graph between the namespaces of <paramref name="assembly"/> that start with <paramref name="prefix"/>.</summary>
+    public static NamespaceGraph Of(Assembly assembly, string prefix)
     {
-        var files = Directory.EnumerateFiles(folder, "*.cs", SearchOption.AllDirectories)
-            .Where(f => !Path.GetRelativePath(folder, f).Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj"))
-            .Select(f => (Text: WithoutComments(File.ReadAllText(f)), Path: f))
-            .ToList();
-        var prefix = rootNamespace + ".";
-
-        // Declared namespaces and the types each declares.
-        var types = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-        var namespaceOf = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (text, path) in files)
+        var edges = new Dictionary<(string, string), string>();
+        foreach (var type in assembly.GetTypes())
         {
-            var declared = NamespaceDeclaration().Match(text);
-            var ns = declared.Success && declared.Groups[1].Value.StartsWith(prefix, StringComparison.Ordinal)
-                ? declared.Groups[1].Value[prefix.Length..]
-                : string.Empty;
-            namespaceOf[path] = ns;
-            var set = types.TryGetValue(ns, out var existing) ? existing : types[ns] = new HashSet<string>(StringComparer.Ordinal);
-            foreach (Match type in TypeDeclaration().Matches(text))
+            var owner = Outermost(type);
+            if (owner.Namespace is not { } from || !from.StartsWith(prefix, StringComparison.Ordinal))
             {
-                set.Add(type.Groups[1].Value);
+                continue;
             }
-        }
 
-        var uses = types.Keys.ToDictionary(ns => ns, _ => new SortedSet<string>(StringComparer.Ordinal), StringComparer.Ordinal);
-        foreach (var (text, path) in files)
-        {
-            var from = namespaceOf[path];
-            foreach (Match reference in QualifiedName().Matches(text))
+            foreach (var used in References(type).SelectMany(Flatten))
             {
-                var name = reference.Groups["name"].Value;
-                if (name.StartsWith(prefix, StringComparison.Ordinal))
+                var usedOwner = Outermost(used);
+                if (usedOwner.Namespace is { } to && to != from && to.StartsWith(prefix, StringComparison.Ordinal))
                 {
-                    Add(uses, from, Longest(types, name[prefix.Length..]));
-                }
-                else if (!reference.Groups["using"].Success && Longest(types, name) is { Length: > 0 } relative
-                    && name.Length > relative.Length && types[relative].Contains(name[(relative.Length + 1)..].Split('.')[0]))
-                {
-                    // Qualified from the root: a declared namespace followed by one of its types.
-                    Add(uses, from, relative);
+                    edges.TryAdd((from, to), $"{owner.Name} -> {usedOwner.Name}");
                 }
             }
         }
 
-        return new NamespaceGraph(uses);
+        return new NamespaceGraph(edges);
     }
 
     /// <summary>
-    /// The loops: each group of namespaces that reach each other (a strongly connected component of
-    /// more than one), named by its members and the shortest loops that cover them, e.g.
-    /// <c>Admission, Metrics: Admission -> Metrics -> Admission</c>.
+    /// Every cycle's strongly connected set of namespaces, each as one closed path through it
+    /// (<c>A -> B -> A</c>); empty when the graph has no cycle.
     /// </summary>
-    public IReadOnlyList<string> Cycles()
+    public static IReadOnlyList<IReadOnlyList<string>> Cycles(IEnumerable<(string From, string To)> edges)
     {
-        var cycles = new List<string>();
-        foreach (var component in StronglyConnected().Where(c => c.Count > 1))
+        var next = edges.GroupBy(e => e.From).ToDictionary(g => g.Key, g => g.Select(e => e.To).Distinct().Order(StringComparer.Ordinal).ToList());
+        var nodes = next.Keys.Concat(next.Values.SelectMany(v => v)).Distinct().Order(StringComparer.Ordinal).ToList();
+        var cycles = new List<IReadOnlyList<string>>();
+        foreach (var component in StronglyConnected(nodes, next).Where(c => c.Count > 1 || (next.TryGetValue(c[0], out var self) && self.Contains(c[0]))))
         {
-            var covered = new HashSet<string>(StringComparer.Ordinal);
-            var loops = new List<string>();
-            foreach (var member in component.Order(StringComparer.Ordinal))
-            {
-                if (covered.Contains(member))
-                {
-                    continue;
-                }
-
-                var loop = ShortestLoop(member, component);
-                covered.UnionWith(loop);
-                loops.Add(string.Join(" -> ", loop));
-            }
-
-            cycles.Add($"{string.Join(", ", component.Order(StringComparer.Ordinal))}: {string.Join("; ", loops)}");
+            cycles.Add(ClosedPath(component, next));
         }
 
         return cycles;
     }
 
-    /// <summary>The namespaces that use <paramref name="ns"/>.</summary>
-    public IEnumerable<string> UsersOf(string ns) => _uses.Where(kv => kv.Value.Contains(ns)).Select(kv => kv.Key);
-
-    private static void Add(Dictionary<string, SortedSet<string>> uses, string from, string to)
+    /// <summary>Tarjan's algorithm: the strongly connected components, each sorted.</summary>
+    private static List<List<string>> StronglyConnected(List<string> nodes, Dictionary<string, List<string>> next)
     {
-        if (to.Length > 0 && to != from)
-        {
-            uses[from].Add(to);
-        }
-    }
-
-    /// <summary>The longest declared namespace that <paramref name="dotted"/> starts with, or empty.</summary>
-    private static string Longest(Dictionary<string, HashSet<string>> types, string dotted)
-    {
-        for (var name = dotted; name.Length > 0; name = name.Contains('.', StringComparison.Ordinal) ? name[..name.LastIndexOf('.')] : string.Empty)
-        {
-            if (types.ContainsKey(name))
-            {
-                return name;
-            }
-        }
-
-        return string.Empty;
-    }
-
-    /// <summary>Tarjan's algorithm: every strongly connected component.</summary>
-    private List<List<string>> StronglyConnected()
-    {
-        var index = new Dictionary<string, int>(StringComparer.Ordinal);
-        var low = new Dictionary<string, int>(StringComparer.Ordinal);
+        var index = new Dictionary<string, int>();
+        var low = new Dictionary<string, int>();
         var stack = new Stack<string>();
-        var onStack = new HashSet<string>(StringComparer.Ordinal);
+        var onStack = new HashSet<string>();
         var components = new List<List<string>>();
 
         void Visit(string node)
@@ -136,90 +81,248 @@ public sealed partial class NamespaceGraph
             index[node] = low[node] = index.Count;
             stack.Push(node);
             onStack.Add(node);
-            foreach (var next in _uses.GetValueOrDefault(node) ?? [])
+            foreach (var to in next.GetValueOrDefault(node) ?? [])
             {
-                if (!index.ContainsKey(next))
+                if (!index.ContainsKey(to))
                 {
-                    Visit(next);
-                    low[node] = Math.Min(low[node], low[next]);
+                    Visit(to);
+                    low[node] = Math.Min(low[node], low[to]);
                 }
-                else if (onStack.Contains(next))
+                else if (onStack.Contains(to))
                 {
-                    low[node] = Math.Min(low[node], index[next]);
+                    low[node] = Math.Min(low[node], index[to]);
                 }
             }
 
             if (low[node] == index[node])
             {
                 var component = new List<string>();
-                string member;
+                string popped;
                 do
                 {
-                    member = stack.Pop();
-                    onStack.Remove(member);
-                    component.Add(member);
+                    popped = stack.Pop();
+                    onStack.Remove(popped);
+                    component.Add(popped);
                 }
-                while (member != node);
-                components.Add(component);
+                while (popped != node);
+                components.Add([.. component.Order(StringComparer.Ordinal)]);
             }
         }
 
-        foreach (var node in _uses.Keys.Order(StringComparer.Ordinal))
+        foreach (var node in nodes.Where(n => !index.ContainsKey(n)))
         {
-            if (!index.ContainsKey(node))
-            {
-                Visit(node);
-            }
+            Visit(node);
         }
 
         return components;
     }
 
-    /// <summary>The shortest closed path from <paramref name="start"/> back to it inside <paramref name="component"/>.</summary>
-    private List<string> ShortestLoop(string start, List<string> component)
+    /// <summary>The shortest way from the component's first node back to itself, staying inside it.</summary>
+    private static List<string> ClosedPath(List<string> component, Dictionary<string, List<string>> next)
     {
-        var members = component.ToHashSet(StringComparer.Ordinal);
-        var previous = new Dictionary<string, string>(StringComparer.Ordinal);
+        var start = component[0];
+        var inside = component.ToHashSet();
+        var cameFrom = new Dictionary<string, string>();
         var queue = new Queue<string>([start]);
-        while (queue.Count > 0)
+        while (queue.TryDequeue(out var node))
         {
-            var node = queue.Dequeue();
-            foreach (var next in _uses[node].Where(members.Contains))
+            foreach (var to in (next.GetValueOrDefault(node) ?? []).Where(inside.Contains))
             {
-                if (next == start)
+                if (to == start)
                 {
                     var path = new List<string> { start };
-                    for (var back = node; back != start; back = previous[back])
+                    for (var at = node; at != start; at = cameFrom[at])
                     {
-                        path.Insert(1, back);
+                        path.Add(at);
                     }
 
                     path.Add(start);
+                    path.Reverse();
                     return path;
                 }
 
-                if (previous.TryAdd(next, node))
+                if (cameFrom.TryAdd(to, node))
                 {
-                    queue.Enqueue(next);
+                    queue.Enqueue(to);
                 }
             }
         }
 
-        return [start, start]; // unreachable: every member of a component lies on a loop
+        throw new InvalidOperationException($"No closed path in the component {string.Join(", ", component)}.");
     }
 
-    private static string WithoutComments(string text) => Comment().Replace(text, string.Empty);
+    private static Type Outermost(Type type)
+    {
+        while (type.DeclaringType is { } outer)
+        {
+            type = outer;
+        }
 
-    [GeneratedRegex(@"//[^\n]*|/\*.*?\*/", RegexOptions.Singleline)]
-    private static partial Regex Comment();
+        return type;
+    }
 
-    [GeneratedRegex(@"^\s*namespace\s+([\w.]+)\s*;", RegexOptions.Multiline)]
-    private static partial Regex NamespaceDeclaration();
+    /// <summary>A type with what it is built from: array elements, generic arguments, by-ref targets.</summary>
+    private static IEnumerable<Type> Flatten(Type type)
+    {
+        if (type.IsGenericParameter)
+        {
+            yield break;
+        }
 
-    [GeneratedRegex(@"\b(?:class|struct|record|interface|enum)\s+(?:struct\s+|class\s+)?([A-Z]\w*)")]
-    private static partial Regex TypeDeclaration();
+        if (type.HasElementType)
+        {
+            foreach (var inner in Flatten(type.GetElementType()!))
+            {
+                yield return inner;
+            }
 
-    /// <summary>A dotted name not preceded by a member access; <c>using</c> marks one written in a using directive (always from the root).</summary>
-    [GeneratedRegex(@"(?<![\w.])(?<using>using\s+(?:static\s+)?(?:\w+\s*=\s*)?)?(?<name>[A-Z]\w*(?:\.[A-Z]\w*)+)")]
-    private static partial Regex QualifiedName();
+            yield break;
+        }
+
+        yield return type;
+        if (type.IsConstructedGenericType)
+        {
+            foreach (var inner in type.GetGenericArguments().SelectMany(Flatten))
+            {
+                yield return inner;
+            }
+        }
+    }
+
+    private static IEnumerable<Type> References(Type type)
+    {
+        if (type.BaseType is { } baseType)
+        {
+            yield return baseType;
+        }
+
+        foreach (var item in type.GetInterfaces())
+        {
+            yield return item;
+        }
+
+        foreach (var attribute in type.CustomAttributes)
+        {
+            yield return attribute.AttributeType;
+        }
+
+        foreach (var field in type.GetFields(Declared))
+        {
+            yield return field.FieldType;
+        }
+
+        foreach (var property in type.GetProperties(Declared))
+        {
+            yield return property.PropertyType;
+        }
+
+        foreach (var method in type.GetMethods(Declared).Cast<MethodBase>().Concat(type.GetConstructors(Declared)))
+        {
+            foreach (var used in MethodReferences(method))
+            {
+                yield return used;
+            }
+        }
+    }
+
+    private static IEnumerable<Type> MethodReferences(MethodBase method)
+    {
+        if (method is MethodInfo { ReturnType: var returns })
+        {
+            yield return returns;
+        }
+
+        foreach (var parameter in method.GetParameters())
+        {
+            yield return parameter.ParameterType;
+        }
+
+        if (method.GetMethodBody() is not { } body)
+        {
+            yield break;
+        }
+
+        foreach (var local in body.LocalVariables)
+        {
+            yield return local.LocalType;
+        }
+
+        var il = body.GetILAsByteArray() ?? [];
+        var typeArguments = method.DeclaringType is { IsGenericType: true } generic ? generic.GetGenericArguments() : null;
+        var methodArguments = method.IsGenericMethod ? method.GetGenericArguments() : null;
+        for (var i = 0; i < il.Length;)
+        {
+            var value = il[i] == 0xFE ? unchecked((short)(0xFE00 | il[i + 1])) : il[i];
+            i += il[i] == 0xFE ? 2 : 1;
+            var opCode = OpCodesByValue[value];
+            switch (opCode.OperandType)
+            {
+                case OperandType.InlineNone:
+                    break;
+                case OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar:
+                    i += 1;
+                    break;
+                case OperandType.InlineVar:
+                    i += 2;
+                    break;
+                case OperandType.InlineI8 or OperandType.InlineR:
+                    i += 8;
+                    break;
+                case OperandType.InlineSwitch:
+                    i += 4 + (4 * BitConverter.ToInt32(il, i));
+                    break;
+                case OperandType.InlineField or OperandType.InlineMethod or OperandType.InlineTok or OperandType.InlineType:
+                    foreach (var used in TokenReferences(method.Module, BitConverter.ToInt32(il, i), typeArguments, methodArguments))
+                    {
+                        yield return used;
+                    }
+
+                    i += 4;
+                    break;
+                default: // InlineI, InlineBrTarget, InlineSig, InlineString, ShortInlineR
+                    i += 4;
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The type a token names, or the declaring type and signature of the member it names.</summary>
+    private static IEnumerable<Type> TokenReferences(Module module, int token, Type[]? typeArguments, Type[]? methodArguments)
+    {
+        switch (module.ResolveMember(token, typeArguments, methodArguments))
+        {
+            case Type type:
+                yield return type;
+                break;
+            case FieldInfo field:
+                yield return field.DeclaringType!;
+                yield return field.FieldType;
+                break;
+            case MethodBase called:
+                if (called.DeclaringType is { } declaring)
+                {
+                    yield return declaring;
+                }
+
+                if (called is MethodInfo { ReturnType: var returns })
+                {
+                    yield return returns;
+                }
+
+                if (called is MethodInfo { IsGenericMethod: true } genericCall)
+                {
+                    foreach (var argument in genericCall.GetGenericArguments())
+                    {
+                        yield return argument;
+                    }
+                }
+
+                foreach (var parameter in called.GetParameters())
+                {
+                    yield return parameter.ParameterType;
+                }
+
+                break;
+        }
+    }
 }
