@@ -1,14 +1,20 @@
-using Microsoft.AspNetCore.Mvc.Testing;
+using ImageGateway.Backend.Admission;
+using ImageGateway.Backend.Counting;
+using ImageGateway.Backend.Decoding;
+using ImageGateway.Backend.Memory;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace ImageGateway.Backend.Tests;
 
 /// <summary>
-/// Bad configuration stops the real backend at start-up with a message that names the key: each
-/// options type is checked by the one validator it registers (generated, with the class's own rules),
-/// before any decode worker starts.
+/// Bad configuration stops the backend at start-up with a message that names the key: the
+/// registrations <c>Program.cs</c> makes (the same <c>Add*</c> extensions) give each options type
+/// one validator (generated, with the class's own rules), and the host's start-up validation runs
+/// them before anything starts (<see cref="IStartupValidator"/>, what <c>Host.StartAsync</c> calls first).
 /// </summary>
-[Collection(BackendHostCollection.Name)]
 public sealed class ConfigurationValidationTests
 {
     [Theory]
@@ -21,22 +27,29 @@ public sealed class ConfigurationValidationTests
     [InlineData("Counting:MaxWidth=0", "MaxWidth")]
     public void Start_WithBadSetting_FailsNamingTheKey(string settings, string named)
     {
-        using var factory = new BadSettingsFactory(settings.Split(';').Select(s => s.Split('=')).ToDictionary(kv => kv[0], kv => kv[1]));
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(settings.Split(';').Select(s => s.Split('=')).Select(kv => KeyValuePair.Create(kv[0], (string?)kv[1])));
+        builder.AddContainerMemory();
+        builder.AddDecodeAdmission();
+        builder.AddCounting();
+        builder.AddDecodeWorkers();
+        using var host = builder.Build();
 
-        var error = Assert.ThrowsAny<OptionsValidationException>(() => factory.Services);
+        var error = Assert.ThrowsAny<OptionsValidationException>(() => host.Services.GetRequiredService<IStartupValidator>().Validate());
 
         Assert.Contains(named, error.Message, StringComparison.Ordinal);
     }
 
-    private sealed class BadSettingsFactory(Dictionary<string, string> settings) : WebApplicationFactory<Program>
+    [Fact]
+    public void Start_WithDefaults_Passes()
     {
-        protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
-        {
-            builder.UseSetting("Decoding:Workers", "1");
-            foreach (var (key, value) in settings)
-            {
-                builder.UseSetting(key, value);
-            }
-        }
+        var builder = Host.CreateApplicationBuilder();
+        builder.AddContainerMemory();
+        builder.AddDecodeAdmission();
+        builder.AddCounting();
+        builder.AddDecodeWorkers();
+        using var host = builder.Build();
+
+        host.Services.GetRequiredService<IStartupValidator>().Validate();
     }
 }
