@@ -125,7 +125,7 @@ public static class CorpusExpectations
     {
         if (!CountIsRight(image, actual, out var expected))
         {
-            throw new Xunit.Sdk.XunitException($"{image.Path}: counted {actual} white pixels, expected {expected}.");
+            throw new AssertionFailedException($"{image.Path}: counted {actual} white pixels, expected {expected}.");
         }
     }
 }

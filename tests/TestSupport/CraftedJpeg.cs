@@ -1,7 +1,7 @@
 namespace ImageGateway.TestSupport;
 
-/// <summary>One JPEG component of a <see cref="JpegSpec"/>: its id and sampling factors.</summary>
-public readonly record struct JpegComponentSpec(byte Id, int Horizontal, int Vertical);
+/// <summary>One JPEG component of a <see cref="JpegSpec"/>: its id, sampling factors and quantisation table.</summary>
+public readonly record struct JpegComponentSpec(byte Id, int Horizontal, int Vertical, byte QuantTable = 0);
 
 /// <summary>
 /// What <see cref="CraftedJpeg.Build"/> writes. Component 0 carries the picture at full resolution
@@ -55,6 +55,25 @@ public static class CraftedJpeg
     public static byte[] AdobeSegment(byte transform) =>
         [0xFF, 0xEE, 0x00, 0x0E, (byte)'A', (byte)'d', (byte)'o', (byte)'b', (byte)'e', 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, transform];
 
+    /// <summary>A DQT segment defining table 0 with every quantiser 1 (8-bit precision).</summary>
+    public static readonly byte[] UnitQuantTable = [0xFF, 0xDB, 0x00, 67, 0x00, .. Enumerable.Repeat((byte)1, 64)];
+
+    /// <summary>
+    /// A start-of-frame segment (SOF0 baseline, or SOF2 progressive), 8-bit precision, declaring
+    /// <paramref name="width"/> x <paramref name="height"/> (each written as 16 bits) and <paramref name="components"/>.
+    /// </summary>
+    public static byte[] FrameHeader(int width, int height, IReadOnlyList<JpegComponentSpec> components, bool progressive = false)
+    {
+        ArgumentNullException.ThrowIfNull(components);
+        var sof = new List<byte> { 0xFF, progressive ? (byte)0xC2 : (byte)0xC0, 0, (byte)(8 + (3 * components.Count)), 8, (byte)(height >> 8), (byte)height, (byte)(width >> 8), (byte)width, (byte)components.Count };
+        foreach (var c in components)
+        {
+            sof.AddRange([c.Id, (byte)((c.Horizontal << 4) | c.Vertical), c.QuantTable]);
+        }
+
+        return [.. sof];
+    }
+
     /// <summary>Writes <paramref name="spec"/>; returns the file and its white pixels.</summary>
     public static (byte[] Bytes, long WhitePixels) Build(JpegSpec spec)
     {
@@ -79,16 +98,8 @@ public static class CraftedJpeg
             ms.Write(AdobeSegment(transform));
         }
 
-        ms.Write([0xFF, 0xDB, 0x00, 67, 0x00]);
-        ms.Write(Enumerable.Repeat((byte)1, 64).ToArray());
-
-        var sof = new List<byte> { 0xFF, spec.Progressive ? (byte)0xC2 : (byte)0xC0, 0, (byte)(8 + (3 * components.Count)), 8, (byte)(spec.Height >> 8), (byte)spec.Height, (byte)(spec.Width >> 8), (byte)spec.Width, (byte)components.Count };
-        foreach (var c in components)
-        {
-            sof.AddRange([c.Id, (byte)((c.Horizontal << 4) | c.Vertical), 0]);
-        }
-
-        ms.Write(sof.ToArray());
+        ms.Write(UnitQuantTable);
+        ms.Write(FrameHeader(spec.Width, spec.Height, components, spec.Progressive));
         ms.Write([0xFF, 0xC4, 0x00, (byte)(2 + 17 + 12), 0x00]);
         ms.Write(DcBits);
         ms.Write(Enumerable.Range(0, 12).Select(v => (byte)v).ToArray());

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
 using System.Text;
 
 namespace ImageGateway.TestSupport;
@@ -17,27 +16,11 @@ public static class HostileImages
     /// interlaced path of <c>PngDecoderCore</c> jumps back into its <c>while (true)</c> for ever
     /// (68 bytes; any size over the tiny-Adam7 guard does it).
     /// </summary>
-    public static byte[] EndlessLoopPng()
-    {
-        var ihdr = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(ihdr, 64);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), 64);
-        ihdr[8] = 8; // bit depth
-        ihdr[9] = 2; // RGB
-        ihdr[12] = 1; // Adam7
-        using var raw = new MemoryStream();
-        using (var zlib = new ZLibStream(raw, CompressionLevel.Optimal, leaveOpen: true))
-        {
-            zlib.Write(new byte[16]);
-        }
-
-        using var png = new MemoryStream();
-        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
-        CraftedImages.WriteChunk(png, "IHDR", ihdr);
-        CraftedImages.WriteChunk(png, "IDAT", raw.ToArray());
-        CraftedImages.WriteChunk(png, "IEND", []);
-        return png.ToArray();
-    }
+    public static byte[] EndlessLoopPng() =>
+        CraftedPng.Build(
+            CraftedPng.Ihdr(64, 64, interlaced: true),
+            CraftedPng.Chunk("IDAT", CraftedPng.Compress(new byte[16])),
+            CraftedPng.Chunk("IEND", []));
 
     /// <summary>
     /// A CPU bomb: a progressive gray JPEG of <paramref name="width"/> x <paramref name="height"/>
