@@ -154,20 +154,30 @@ public sealed class LoadClientTests
     [Fact]
     public async Task Stopped_RequestsInFlightFinishAndAreObserved_NoMoreAreSent()
     {
-        // Four users, answers after 300 ms; stopped at 100 ms: the four in flight finish, none follow.
+        // Four users; the run is stopped when the fourth request is sent, and only then are the four
+        // answered (after 100 ms): all four are observed, and no user sends again.
+        using var stop = new CancellationTokenSource();
+        var answer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var calls = 0;
         var sender = new FakeSender(async _ =>
         {
-            await Task.Delay(300);
+            if (Interlocked.Increment(ref calls) == 4)
+            {
+                await stop.CancelAsync();
+                answer.SetResult();
+            }
+
+            await answer.Task;
+            await Task.Delay(100);
             return Ok;
         });
         var recorder = new Recorder();
-        using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
 
         await new LoadClient(sender).RunAsync([Phase.UntilStopped(4, TimeSpan.Zero)], Body, recorder, stop.Token).WaitAsync(TestTimeout);
 
         Assert.Equal(4, recorder.Sent);
         Assert.Equal(4, recorder.Outcomes.Count);
-        Assert.All(recorder.Outcomes, o => Assert.InRange(o.Duration, TimeSpan.FromMilliseconds(290), TestTimeout));
+        Assert.All(recorder.Outcomes, o => Assert.InRange(o.Duration, TimeSpan.FromMilliseconds(90), TestTimeout));
     }
 
     [Fact]
