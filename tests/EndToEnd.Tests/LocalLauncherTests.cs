@@ -236,7 +236,11 @@ public sealed class LocalLauncherTests
     {
         using (launcher)
         {
-            ProcessSignals.Terminate(launcher.Id);
+            if (!launcher.HasExited)
+            {
+                ProcessSignals.Terminate(launcher.Id);
+            }
+
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             await launcher.WaitForExitAsync(cts.Token);
         }
