@@ -105,14 +105,5 @@ public sealed class CorpusThroughGatewayTests(StackFixture fixture)
         return await fixture.Client.PostAsync("/count-white-pixels", content, cts.Token);
     }
 
-    private static TheoryData<string> Rows(Func<CorpusImage, bool> predicate)
-    {
-        var data = new TheoryData<string>();
-        foreach (var image in CorpusManifest.All.Where(predicate))
-        {
-            data.Add(image.Path);
-        }
-
-        return data;
-    }
+    private static TheoryData<string> Rows(Func<CorpusImage, bool> predicate) => new(CorpusManifest.Paths(predicate));
 }

@@ -47,8 +47,26 @@ public static class GeneratedImages
         }
 
         var random = new Random(seed);
-        using var image = new Image<Rgba32>(width, height);
-        long white = 0;
+        using var image = DrawBlocks(width, height, (bx, by) => IsWhiteBlock(bx, by, seed), () =>
+        {
+            var v = (byte)random.Next(201);
+            return new Rgba32(v, v, v, kind == GeneratedKind.PngRgba ? (byte)random.Next(256) : (byte)255);
+        }, out var white);
+
+        using var ms = new MemoryStream();
+        image.Save(ms, Encoder(kind));
+        return (ms.ToArray(), white);
+    }
+
+    /// <summary>
+    /// A picture of 16x16 blocks, pure white where <paramref name="isWhiteBlock"/> says (by block
+    /// column and row), else pixels from <paramref name="other"/> (called in row order for every
+    /// non-white pixel; it must never give white); <paramref name="white"/> is the white count.
+    /// </summary>
+    public static Image<Rgba32> DrawBlocks(int width, int height, Func<int, int, bool> isWhiteBlock, Func<Rgba32> other, out long white)
+    {
+        var image = new Image<Rgba32>(width, height);
+        long count = 0;
         image.ProcessPixelRows(rows =>
         {
             for (var y = 0; y < rows.Height; y++)
@@ -56,23 +74,20 @@ public static class GeneratedImages
                 var row = rows.GetRowSpan(y);
                 for (var x = 0; x < row.Length; x++)
                 {
-                    if (IsWhiteBlock(x / 16, y / 16, seed))
+                    if (isWhiteBlock(x / 16, y / 16))
                     {
                         row[x] = new Rgba32(255, 255, 255, 255);
-                        white++;
+                        count++;
                     }
                     else
                     {
-                        var v = (byte)random.Next(201);
-                        row[x] = new Rgba32(v, v, v, kind == GeneratedKind.PngRgba ? (byte)random.Next(256) : (byte)255);
+                        row[x] = other();
                     }
                 }
             }
         });
-
-        using var ms = new MemoryStream();
-        image.Save(ms, Encoder(kind));
-        return (ms.ToArray(), white);
+        white = count;
+        return image;
     }
 
     /// <summary>About 40% of blocks are white, scattered.</summary>

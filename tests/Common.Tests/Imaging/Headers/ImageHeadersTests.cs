@@ -54,16 +54,7 @@ public sealed class ImageHeadersTests
         Assert.Equal(ProblemTypes.CorruptImage, ImageHeaders.Read(png.AsSpan(0, 10), complete: true, 10, UploadLimits.Default).Problem);
     }
 
-    public static TheoryData<string> SizedCorpusImages()
-    {
-        var data = new TheoryData<string>();
-        foreach (var image in CorpusManifest.All.Where(i => i.Width is not null && CorpusExpectations.IsAccepted(i)))
-        {
-            data.Add(image.Path);
-        }
-
-        return data;
-    }
+    public static TheoryData<string> SizedCorpusImages() => new(CorpusManifest.Paths(i => i.Width is not null && CorpusExpectations.IsAccepted(i)));
 
     /// <summary>
     /// Every accepted corpus image the reference decoders sized: refused with a reason, or facts equal
