@@ -46,8 +46,7 @@ public static class CraftedImages
         while (remaining > 0)
         {
             var chunk = Math.Min(remaining, 65533);
-            ms.Write([0xFF, 0xE1, (byte)((chunk + 2) >> 8), (byte)((chunk + 2) & 0xFF)]);
-            ms.Write(new byte[chunk]);
+            ms.Write(CraftedJpeg.Segment(0xE1, new byte[chunk]));
             remaining -= chunk;
         }
 

@@ -34,7 +34,7 @@ public enum GeneratedKind
 /// Large test images whose white-pixel count is known by construction: aligned 16x16 blocks that are
 /// either pure white or gray noise that is never white (every sample at most 200), encoded with
 /// ImageSharp's encoders (lossy ones at full quality, which keep flat aligned blocks exact) or, for
-/// progressive JPEG, by <see cref="ProgressiveJpeg"/>. The noise makes bodies realistically large.
+/// progressive JPEG, by <see cref="CraftedJpeg"/>. The noise makes bodies realistically large.
 /// </summary>
 public static class GeneratedImages
 {
@@ -43,7 +43,7 @@ public static class GeneratedImages
     {
         if (kind is GeneratedKind.JpegProgressive or GeneratedKind.JpegProgressiveGray)
         {
-            return ProgressiveJpeg.Create(width, height, kind == GeneratedKind.JpegProgressive ? 3 : 1, (bx, by) => IsWhiteBlock(bx / 2, by / 2, seed));
+            return CraftedJpeg.Build(CraftedJpeg.ProgressiveDcOnly(width, height, kind == GeneratedKind.JpegProgressive ? 3 : 1, (bx, by) => IsWhiteBlock(bx / 2, by / 2, seed)));
         }
 
         var random = new Random(seed);

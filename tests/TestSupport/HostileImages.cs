@@ -31,11 +31,7 @@ public static class HostileImages
     /// </summary>
     public static byte[] ProgressiveScanBomb(int width, int height, int scans)
     {
-        var (jpeg, _) = ProgressiveJpeg.Create(width, height, 1, (_, _) => false);
-        if (jpeg[^2] != 0xFF || jpeg[^1] != 0xD9)
-        {
-            throw new InvalidOperationException("ProgressiveJpeg no longer ends with EOI.");
-        }
+        var (jpeg, _) = CraftedJpeg.Build(CraftedJpeg.ProgressiveDcOnly(width, height, 1, (_, _) => false));
 
         // SOS: one component (1), no tables, Ss 0, Se 0, Ah 1, Al 0: a DC refinement scan, no data.
         byte[] scan = [0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x00, 0x10];

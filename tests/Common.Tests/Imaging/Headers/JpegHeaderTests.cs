@@ -53,7 +53,7 @@ public sealed class JpegHeaderTests(ITestOutputHelper output) : HeaderReaderTest
     {
         var hidden = HiddenProgressiveImage();
         var visible = JpegParts.Split(CraftedJpeg.Build(new JpegSpec(16, 16) { Jfif = false }).Bytes);
-        var jpg0 = Segment(0xF0, hidden);
+        var jpg0 = CraftedJpeg.Segment(0xF0, hidden);
         var bytes = JpegParts.Join([visible[0], CraftedJpeg.JfifSegment, jpg0, .. visible.Skip(1)]);
 
         var read = JpegHeader.Read(bytes, complete: true, bytes.Length);
@@ -70,7 +70,7 @@ public sealed class JpegHeaderTests(ITestOutputHelper output) : HeaderReaderTest
     public void Read_AnyJpgnSegment_Refused(int marker)
     {
         var parts = JpegParts.Split(CraftedJpeg.Build(new JpegSpec(16, 16)).Bytes);
-        parts.Insert(2, Segment((byte)marker, [1, 2, 3, 4]));
+        parts.Insert(2, CraftedJpeg.Segment((byte)marker, [1, 2, 3, 4]));
         var bytes = JpegParts.Join(parts);
 
         AssertRefused(JpegHeader.Read(bytes, complete: true, bytes.Length), ProblemTypes.CorruptImage, $"JPG{marker - 0xF0}");
@@ -85,7 +85,7 @@ public sealed class JpegHeaderTests(ITestOutputHelper output) : HeaderReaderTest
         // RST0 and the three bytes, then skips the comment by its length.
         var (visibleBytes, visibleWhite) = CraftedJpeg.Build(new JpegSpec(40, 24) { Jfif = false });
         var visible = JpegParts.Split(visibleBytes);
-        var comment = Segment(0xFE, [0x00, .. HiddenProgressiveImage()]);
+        var comment = CraftedJpeg.Segment(0xFE, [0x00, .. HiddenProgressiveImage()]);
         var bytes = JpegParts.Join([visible[0], CraftedJpeg.JfifSegment, [0xFF, 0xD0, 0x00, 0x10, 0x01], comment, .. visible.Skip(1)]);
 
         var read = JpegHeader.Read(bytes, complete: true, bytes.Length);
@@ -305,7 +305,7 @@ public sealed class JpegHeaderTests(ITestOutputHelper output) : HeaderReaderTest
     {
         // ImageSharp's marker search can land inside a segment and decode every FF DA it meets there.
         var payload = Enumerable.Repeat<byte[]>([0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00], JpegHeader.MaxScans).SelectMany(b => b).ToArray();
-        var bytes = WithSegment(new JpegSpec(16, 16), Segment(0xFE, payload), before: 0xDB).Bytes;
+        var bytes = WithSegment(new JpegSpec(16, 16), CraftedJpeg.Segment(0xFE, payload), before: 0xDB).Bytes;
 
         AssertRefused(JpegHeader.Read(bytes, complete: true, bytes.Length), ProblemTypes.ImageTooComplex, "start-of-scan");
     }
@@ -358,7 +358,7 @@ public sealed class JpegHeaderTests(ITestOutputHelper output) : HeaderReaderTest
         // a prefix's read (the gateway's) stops at the first scan header, with the same cost.
         var spec = new JpegSpec(640, 480) { Components = Ycc420, Progressive = progressive };
         var valid = CraftedJpeg.Build(spec).Bytes;
-        var (bytes, _) = WithSegment(spec, Segment(0xF3, [1, 2, 3]), before: 0xD9);
+        var (bytes, _) = WithSegment(spec, CraftedJpeg.Segment(0xF3, [1, 2, 3]), before: 0xD9);
 
         var asPrefix = Assert.IsType<JpegFacts>(JpegHeader.Read(bytes, complete: false, bytes.Length).Facts);
         var validWhole = Assert.IsType<JpegFacts>(JpegHeader.Read(valid, complete: true, valid.Length).Facts);
@@ -518,7 +518,7 @@ public sealed class JpegHeaderTests(ITestOutputHelper output) : HeaderReaderTest
     public void Read_MarkersLibjpegOrPillowRefuse_Refused(int marker, string detail)
     {
         var parts = JpegParts.Split(CraftedJpeg.Build(new JpegSpec(16, 16)).Bytes);
-        parts.Insert(2, marker is 0x01 or 0xD8 ? [0xFF, (byte)marker] : Segment((byte)marker, [0, 0]));
+        parts.Insert(2, marker is 0x01 or 0xD8 ? [0xFF, (byte)marker] : CraftedJpeg.Segment((byte)marker, [0, 0]));
         var bytes = JpegParts.Join(parts);
 
         AssertRefused(JpegHeader.Read(bytes, complete: true, bytes.Length), ProblemTypes.CorruptImage, detail);
@@ -661,9 +661,6 @@ public sealed class JpegHeaderTests(ITestOutputHelper output) : HeaderReaderTest
         var hidden = CraftedJpeg.Build(new JpegSpec(1024, 1024) { Progressive = true, EmptyAcScans = 0, Jfif = false, IsWhite = (_, _) => false }).Bytes;
         return hidden[2..];
     }
-
-    private static byte[] Segment(byte marker, byte[] payload) =>
-        [0xFF, marker, (byte)((payload.Length + 2) >> 8), (byte)(payload.Length + 2), .. payload];
 
     private static (byte[] Bytes, long White) WithSegment(JpegSpec spec, byte[] segment, byte before)
     {
