@@ -182,10 +182,10 @@ public static class CraftedWebp
             Write(0, 2); // predictor
             Write(0, 3); // 4x4 tiles
             Write(0, 1); // no colour cache
-            Write(1, 1); // green: a simple code of two symbols, 0 (in 1 bit) and 1 (in 8)
+            Write(1, 1); // green: a simple code of two 8-bit symbols, 0 and 1
             Write(1, 1);
-            Write(0, 1);
-            Write(0, 1);
+            Write(1, 1);
+            Write(0, 8);
             Write(1, 8);
             SimpleCode(0);
             SimpleCode(0);
