@@ -1,5 +1,6 @@
 using ImageGateway.Common.Hosting;
 using ImageGateway.Common.Management;
+using ImageGateway.Common.Observability;
 using ImageGateway.Gateway.Api;
 using ImageGateway.Gateway.Buffering;
 using ImageGateway.Gateway.Dispatch;
@@ -22,7 +23,7 @@ builder.AddUploadBuffering();
 builder.AddDispatch();
 builder.AddForwarding();
 builder.AddGatewayHealth();
-builder.AddGracefulShutdown(HealthExtensions.ReadyTag);
+builder.AddGracefulShutdown(ServiceHealthExtensions.ReadyTag);
 
 var app = builder.Build();
 

@@ -1,4 +1,3 @@
-using ImageGateway.Common.Management;
 using ImageGateway.Common.Observability;
 
 namespace ImageGateway.Backend.Metrics;
@@ -6,14 +5,14 @@ namespace ImageGateway.Backend.Metrics;
 public static class MetricsExtensions
 {
     /// <summary>
-    /// Registers <see cref="BackendMetrics"/>, the management port and OpenTelemetry for the backend
+    /// Registers <see cref="BackendMetrics"/> and the shared telemetry set-up for the backend
     /// (<c>service.name</c> <c>image-gateway-backend</c>): its own meter and spans, with the runtime's,
-    /// ASP.NET Core hosting's and Kestrel's (<see cref="ServiceTelemetryExtensions.AddServiceTelemetry"/>).
+    /// ASP.NET Core hosting's and Kestrel's, and the management port
+    /// (<see cref="ServiceTelemetryExtensions.AddServiceTelemetry"/>).
     /// </summary>
     public static IHostApplicationBuilder AddBackendMetrics(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<BackendMetrics>();
-        builder.AddManagementPort();
         builder.AddServiceTelemetry(
             "image-gateway-backend",
             typeof(BackendMetrics).Assembly,
@@ -22,10 +21,6 @@ public static class MetricsExtensions
         return builder;
     }
 
-    /// <summary>Maps <c>GET /metrics</c> (Prometheus text) on the management port only.</summary>
-    public static IEndpointRouteBuilder MapBackendMetrics(this IEndpointRouteBuilder endpoints)
-    {
-        endpoints.MapManagement().MapMetrics();
-        return endpoints;
-    }
+    /// <summary>Maps <c>GET /metrics</c> (Prometheus text) on the management port only (<see cref="ServiceTelemetryExtensions.MapServiceMetrics"/>).</summary>
+    public static IEndpointRouteBuilder MapBackendMetrics(this IEndpointRouteBuilder endpoints) => endpoints.MapServiceMetrics();
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
 namespace ImageGateway.Common.Hosting;
@@ -8,7 +9,12 @@ namespace ImageGateway.Common.Hosting;
 /// a Kubernetes Service) take it out of rotation; then it stops accepting connections and gives the
 /// requests in flight up to <see cref="InFlightTimeout"/> to finish before they are aborted.
 /// </summary>
-public sealed class GracefulShutdownOptions
+/// <remarks>
+/// The ranges are in <see cref="Validate"/>, not <c>[Range(typeof(TimeSpan), ...)]</c>: the options
+/// validation generator's copy of that attribute ignores <c>ErrorMessage</c> and would name
+/// <c>GracefulShutdownOptions.DrainDelay</c> instead of the key <c>Shutdown:DrainDelay</c>.
+/// </remarks>
+public sealed class GracefulShutdownOptions : IValidatableObject
 {
     public const string SectionName = "Shutdown";
 
@@ -23,29 +29,22 @@ public sealed class GracefulShutdownOptions
 
     /// <summary>The whole stop: what <c>HostOptions.ShutdownTimeout</c> is set to, and what a pod's grace period must cover.</summary>
     public TimeSpan Total => DrainDelay + InFlightTimeout;
-}
 
-/// <summary>
-/// Checks <see cref="GracefulShutdownOptions"/> at start-up, naming the key. Hand-written rather than
-/// data annotations: <c>Range(typeof(TimeSpan), ...)</c> and reflection-based validation are not
-/// available to the Native AOT backend.
-/// </summary>
-public sealed class GracefulShutdownOptionsValidator : IValidateOptions<GracefulShutdownOptions>
-{
-    public ValidateOptionsResult Validate(string? name, GracefulShutdownOptions options)
+    /// <summary>The drain delay 0 to 5 min, the in-flight timeout 1 ms to 10 min; called by the generated validator.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var failures = new List<string>();
-        if (options.DrainDelay < TimeSpan.Zero || options.DrainDelay > TimeSpan.FromMinutes(5))
+        if (DrainDelay < TimeSpan.Zero || DrainDelay > TimeSpan.FromMinutes(5))
         {
-            failures.Add($"{GracefulShutdownOptions.SectionName}:{nameof(GracefulShutdownOptions.DrainDelay)} must be 0 to 5 min, not {options.DrainDelay}.");
+            yield return new ValidationResult($"{SectionName}:{nameof(DrainDelay)} must be 0 to 5 min, not {DrainDelay}.", [nameof(DrainDelay)]);
         }
 
-        if (options.InFlightTimeout < TimeSpan.FromMilliseconds(1) || options.InFlightTimeout > TimeSpan.FromMinutes(10))
+        if (InFlightTimeout < TimeSpan.FromMilliseconds(1) || InFlightTimeout > TimeSpan.FromMinutes(10))
         {
-            failures.Add($"{GracefulShutdownOptions.SectionName}:{nameof(GracefulShutdownOptions.InFlightTimeout)} must be 1 ms to 10 min, not {options.InFlightTimeout}.");
+            yield return new ValidationResult($"{SectionName}:{nameof(InFlightTimeout)} must be 1 ms to 10 min, not {InFlightTimeout}.", [nameof(InFlightTimeout)]);
         }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }
+
+/// <summary>Checks <see cref="GracefulShutdownOptions"/> at start-up (source-generated, so no reflection for the Native AOT backend: it calls <see cref="GracefulShutdownOptions.Validate"/>); a bad value names its key.</summary>
+[OptionsValidator]
+public sealed partial class GracefulShutdownOptionsValidator : IValidateOptions<GracefulShutdownOptions>;

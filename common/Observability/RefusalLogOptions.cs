@@ -4,7 +4,12 @@ using Microsoft.Extensions.Options;
 namespace ImageGateway.Common.Observability;
 
 /// <summary>How many refusals per reason get a log line (section <c>RefusalLogs</c>).</summary>
-public sealed class RefusalLogOptions
+/// <remarks>
+/// The interval's range is in <see cref="Validate"/>, not <c>[Range(typeof(TimeSpan), ...)]</c>: the
+/// options validation generator's copy of that attribute ignores <c>ErrorMessage</c> and would not
+/// name the key <c>RefusalLogs:Interval</c>.
+/// </remarks>
+public sealed class RefusalLogOptions : IValidatableObject
 {
     public const string SectionName = "RefusalLogs";
 
@@ -14,26 +19,17 @@ public sealed class RefusalLogOptions
 
     /// <summary>The interval. Default 10 s; 1 s to 1 h.</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(10);
-}
 
-/// <summary>
-/// Validates <see cref="RefusalLogOptions"/> at start-up, naming the key: the generated validator
-/// for <see cref="RefusalLogOptions.PerInterval"/>, the interval by hand (<c>Range(typeof(TimeSpan), ...)</c>
-/// needs reflection, which the Native AOT backend does not have).
-/// </summary>
-[OptionsValidator]
-public sealed partial class RefusalLogOptionsValidator : IValidateOptions<RefusalLogOptions>
-{
-    ValidateOptionsResult IValidateOptions<RefusalLogOptions>.Validate(string? name, RefusalLogOptions options)
+    /// <summary>The interval 1 s to 1 h; called by the generated validator after the attributes.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var builder = new ValidateOptionsResultBuilder();
-        builder.AddResult(Validate(name, options));
-        if (options.Interval < TimeSpan.FromSeconds(1) || options.Interval > TimeSpan.FromHours(1))
+        if (Interval < TimeSpan.FromSeconds(1) || Interval > TimeSpan.FromHours(1))
         {
-            builder.AddError($"must be 1 s to 1 h, not {options.Interval}", $"{RefusalLogOptions.SectionName}:{nameof(RefusalLogOptions.Interval)}");
+            yield return new ValidationResult($"{SectionName}:{nameof(Interval)} must be 1 s to 1 h, not {Interval}.", [nameof(Interval)]);
         }
-
-        return builder.Build();
     }
 }
+
+/// <summary>Validates <see cref="RefusalLogOptions"/> at start-up (source-generated, so no reflection for the Native AOT backend: the attributes, then <see cref="RefusalLogOptions.Validate"/>); a bad value names its key.</summary>
+[OptionsValidator]
+public sealed partial class RefusalLogOptionsValidator : IValidateOptions<RefusalLogOptions>;

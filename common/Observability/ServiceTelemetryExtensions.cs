@@ -1,4 +1,5 @@
 using System.Reflection;
+using ImageGateway.Common.Management;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -43,7 +44,8 @@ public static class ServiceTelemetryExtensions
     public const string TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
 
     /// <summary>
-    /// OpenTelemetry for one service: a resource naming it (<c>service.name</c>, <c>service.namespace</c>
+    /// The management port (<see cref="ManagementExtensions.AddManagementPort"/>, where the metrics are
+    /// scraped) and OpenTelemetry for one service: a resource naming it (<c>service.name</c>, <c>service.namespace</c>
     /// <see cref="ServiceNamespace"/>, <c>service.version</c> from <paramref name="serviceAssembly"/>);
     /// metrics from <paramref name="meters"/>, the refusal log sampler, the runtime (<c>System.Runtime</c>,
     /// built into .NET 9+ and Native AOT), ASP.NET Core hosting and Kestrel, exported in Prometheus
@@ -57,6 +59,7 @@ public static class ServiceTelemetryExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(serviceAssembly);
+        builder.AddManagementPort();
         builder.Services.AddOptionsWithValidateOnStart<RefusalLogOptions, RefusalLogOptionsValidator>()
             .Bind(builder.Configuration.GetSection(RefusalLogOptions.SectionName));
         builder.Services.TryAddSingleton(TimeProvider.System);
@@ -114,9 +117,13 @@ public static class ServiceTelemetryExtensions
         return builder;
     }
 
-    /// <summary>Maps <see cref="MetricsPath"/> (Prometheus text) on <paramref name="management"/>.</summary>
-    public static IEndpointConventionBuilder MapMetrics(this IEndpointRouteBuilder management) =>
-        management.MapPrometheusScrapingEndpoint(MetricsPath);
+    /// <summary>Maps <c>GET</c> <see cref="MetricsPath"/> (Prometheus text) on the management port only.</summary>
+    public static IEndpointRouteBuilder MapServiceMetrics(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.MapManagement().MapPrometheusScrapingEndpoint(MetricsPath);
+        return endpoints;
+    }
 
     /// <summary>Spans are recorded when they are exported: an OTLP endpoint, or <see cref="TracingEnabledKey"/>.</summary>
     public static bool IsTracingOn(IConfiguration configuration)

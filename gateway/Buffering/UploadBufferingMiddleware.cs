@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using ImageGateway.Gateway.Dispatch;
 using ImageGateway.Gateway.Inspection;
 using ImageGateway.Gateway.Observability;
 using ImageGateway.Gateway.Server;
@@ -22,16 +21,16 @@ internal sealed class UploadBufferingMiddleware
 {
     private readonly RequestDelegate _next;
     private readonly BufferPool _pool;
-    private readonly DispatchScheduler _scheduler;
+    private readonly IShedForecast _shedForecast;
     private readonly long _maxBodyBytes;
     private readonly ILogger<UploadBufferingMiddleware> _logger;
     private readonly Counter<long> _uploads;
 
-    public UploadBufferingMiddleware(RequestDelegate next, BufferPool pool, DispatchScheduler scheduler, IOptions<BufferingOptions> options, IMeterFactory meterFactory, ILogger<UploadBufferingMiddleware> logger)
+    public UploadBufferingMiddleware(RequestDelegate next, BufferPool pool, IShedForecast shedForecast, IOptions<BufferingOptions> options, IMeterFactory meterFactory, ILogger<UploadBufferingMiddleware> logger)
     {
         _next = next;
         _pool = pool;
-        _scheduler = scheduler;
+        _shedForecast = shedForecast;
         _maxBodyBytes = options.Value.MaxBodyBytes;
         _logger = logger;
         var meter = meterFactory.Create(GatewayMetrics.MeterName);
@@ -55,7 +54,7 @@ internal sealed class UploadBufferingMiddleware
         }
 
         if (context.GetEndpoint()?.Metadata.GetMetadata<RouteModel>()?.Cluster is { } cluster
-            && _scheduler.WouldShed(upload.BodyBytes + upload.DecodeBytes, cluster.DestinationsState.AvailableDestinations))
+            && _shedForecast.WouldShed(upload.BodyBytes + upload.DecodeBytes, cluster.DestinationsState.AvailableDestinations))
         {
             Count("shed-first");
             return _next(context); // dispatch sheds it (or, if room appeared meanwhile, it streams)

@@ -1,3 +1,4 @@
+using ImageGateway.Gateway.Buffering;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.LoadBalancing;
@@ -19,6 +20,7 @@ public static class DispatchExtensions
             .Bind(builder.Configuration.GetSection(DispatchOptions.SectionName));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DispatchScheduler>();
+        builder.Services.AddSingleton<IShedForecast>(services => services.GetRequiredService<DispatchScheduler>());
         builder.Services.AddSingleton<DispatchMetrics>();
         builder.Services.AddSingleton<DispatchRefusals>();
         builder.Services.AddSingleton<LoadReportTransform>();

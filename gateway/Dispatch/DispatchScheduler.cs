@@ -1,4 +1,5 @@
 using ImageGateway.Common.LoadReports;
+using ImageGateway.Gateway.Buffering;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Model;
 
@@ -15,7 +16,7 @@ namespace ImageGateway.Gateway.Dispatch;
 /// and no notion of where a permit is spent, and here both the count (capacity follows the reports)
 /// and the place (the destination the upload is sent to) are the point.
 /// </summary>
-public sealed class DispatchScheduler
+public sealed class DispatchScheduler : IShedForecast
 {
     /// <summary>An upload counts as small beside a waiting one when it needs at most this share of the destination's budget.</summary>
     public const double SmallShare = 0.125;

@@ -17,12 +17,13 @@ internal sealed class BackendAvailabilityHealthCheck(IProxyStateLookup proxyStat
         foreach (var cluster in proxyState.GetClusters())
         {
             var available = cluster.DestinationsState.AvailableDestinations.Count;
-            data[cluster.ClusterId] = new
+            // Dictionaries, not anonymous objects: the shared writer (HealthResponses) uses no reflection.
+            data[cluster.ClusterId] = new Dictionary<string, object>
             {
-                available,
-                destinations = cluster.Destinations.Values.ToDictionary(
+                ["available"] = available,
+                ["destinations"] = cluster.Destinations.Values.ToDictionary(
                     d => d.DestinationId,
-                    d => new { active = d.Health.Active.ToString(), passive = d.Health.Passive.ToString() }),
+                    d => (object)new Dictionary<string, object> { ["active"] = d.Health.Active.ToString(), ["passive"] = d.Health.Passive.ToString() }),
             };
             if (available == 0)
             {

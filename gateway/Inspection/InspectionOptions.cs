@@ -6,9 +6,10 @@ namespace ImageGateway.Gateway.Inspection;
 
 /// <summary>
 /// What the gateway admits, bound from the <c>Inspection</c> section. Defaults equal the backend's
-/// (<c>Counting</c> section) so that nothing the backend would count is refused here.
+/// (<c>Counting</c> section) so that nothing the backend would count is refused here. The rules that
+/// compare fields are <see cref="Validate"/>, which the generated validator calls after the ranges.
 /// </summary>
-public sealed class InspectionOptions
+public sealed class InspectionOptions : IValidatableObject
 {
     public const string SectionName = "Inspection";
 
@@ -38,25 +39,27 @@ public sealed class InspectionOptions
 
     /// <summary>The limits as the header model takes them.</summary>
     public UploadLimits ToUploadLimits() => new(MaxBodyBytes, MaxWidth, MaxHeight, MaxPixels);
-}
 
-/// <summary>Rules that compare fields.</summary>
-internal sealed class InspectionOptionsValidator : IValidateOptions<InspectionOptions>
-{
-    public ValidateOptionsResult Validate(string? name, InspectionOptions options)
+    /// <summary>The peek window within the largest body; the pixel limit within the sides' product.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (options.PeekBytes > options.MaxBodyBytes)
+        if (PeekBytes > MaxBodyBytes)
         {
-            return ValidateOptionsResult.Fail(
-                $"{InspectionOptions.SectionName}:{nameof(InspectionOptions.PeekBytes)} ({options.PeekBytes}) must not exceed {InspectionOptions.SectionName}:{nameof(InspectionOptions.MaxBodyBytes)} ({options.MaxBodyBytes}).");
+            yield return new ValidationResult(
+                $"{SectionName}:{nameof(PeekBytes)} ({PeekBytes}) must not exceed {SectionName}:{nameof(MaxBodyBytes)} ({MaxBodyBytes}).",
+                [nameof(PeekBytes)]);
         }
 
-        if (options.MaxPixels > (long)options.MaxWidth * options.MaxHeight)
+        if (MaxPixels > (long)MaxWidth * MaxHeight)
         {
-            return ValidateOptionsResult.Fail(
-                $"{InspectionOptions.SectionName}:{nameof(InspectionOptions.MaxPixels)} ({options.MaxPixels}) exceeds MaxWidth x MaxHeight ({(long)options.MaxWidth * options.MaxHeight}); lower it or raise the sides.");
+            yield return new ValidationResult(
+                $"{SectionName}:{nameof(MaxPixels)} ({MaxPixels}) exceeds MaxWidth x MaxHeight ({(long)MaxWidth * MaxHeight}); lower it or raise the sides.",
+                [nameof(MaxPixels)]);
         }
-
-        return ValidateOptionsResult.Success;
     }
 }
+
+/// <summary>Checks <see cref="InspectionOptions"/> at start-up (source-generated from the attributes, then its <see cref="InspectionOptions.Validate"/>); a bad value names its key.</summary>
+[OptionsValidator]
+public sealed partial class InspectionOptionsValidator : IValidateOptions<InspectionOptions>;
+

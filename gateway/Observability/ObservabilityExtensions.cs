@@ -1,4 +1,3 @@
-using ImageGateway.Common.Management;
 using ImageGateway.Common.Observability;
 
 namespace ImageGateway.Gateway.Observability;
@@ -6,16 +5,15 @@ namespace ImageGateway.Gateway.Observability;
 public static class ObservabilityExtensions
 {
     /// <summary>
-    /// Registers <see cref="GatewayMetrics"/>, the management port and OpenTelemetry for the gateway
+    /// Registers <see cref="GatewayMetrics"/> and the shared telemetry set-up for the gateway
     /// (<c>service.name</c> <c>image-gateway-gateway</c>): its own meter and spans, ASP.NET Core
     /// hosting, Kestrel and rate limiting, and <c>System.Net.Http</c>, YARP's forwarding client
-    /// (YARP 2.3 itself publishes EventCounters only), with the runtime's and the shared ones
-    /// (<see cref="ServiceTelemetryExtensions.AddServiceTelemetry"/>).
+    /// (YARP 2.3 itself publishes EventCounters only), with the runtime's, the shared ones and the
+    /// management port (<see cref="ServiceTelemetryExtensions.AddServiceTelemetry"/>).
     /// </summary>
     public static IHostApplicationBuilder AddGatewayObservability(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<GatewayMetrics>();
-        builder.AddManagementPort();
         builder.AddServiceTelemetry(
             "image-gateway-gateway",
             typeof(GatewayMetrics).Assembly,
@@ -24,10 +22,6 @@ public static class ObservabilityExtensions
         return builder;
     }
 
-    /// <summary>Maps <c>GET /metrics</c> (Prometheus text) on the management port only.</summary>
-    public static IEndpointRouteBuilder MapGatewayMetrics(this IEndpointRouteBuilder endpoints)
-    {
-        endpoints.MapManagement().MapMetrics();
-        return endpoints;
-    }
+    /// <summary>Maps <c>GET /metrics</c> (Prometheus text) on the management port only (<see cref="ServiceTelemetryExtensions.MapServiceMetrics"/>).</summary>
+    public static IEndpointRouteBuilder MapGatewayMetrics(this IEndpointRouteBuilder endpoints) => endpoints.MapServiceMetrics();
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace ImageGateway.Gateway.Server;
 
@@ -22,3 +23,7 @@ public sealed class ConnectionBufferOptions
     [Range(0, long.MaxValue)]
     public long BudgetBytes { get; set; } = 16L * 1024 * 1024;
 }
+
+/// <summary>Checks <see cref="ConnectionBufferOptions"/> at start-up (source-generated from the attributes); a bad value names its key.</summary>
+[OptionsValidator]
+public sealed partial class ConnectionBufferOptionsValidator : IValidateOptions<ConnectionBufferOptions>;

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace ImageGateway.Gateway.Server;
 
@@ -25,3 +26,7 @@ public sealed class SlowClientOptions
     [Range(typeof(TimeSpan), "00:00:02", "00:10:00")]
     public TimeSpan MinRequestBodyGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
 }
+
+/// <summary>Checks <see cref="SlowClientOptions"/> at start-up (source-generated from the attributes); a bad value names its key.</summary>
+[OptionsValidator]
+public sealed partial class SlowClientOptionsValidator : IValidateOptions<SlowClientOptions>;

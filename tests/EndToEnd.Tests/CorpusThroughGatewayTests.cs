@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using ImageGateway.TestSupport;
 
@@ -96,23 +95,8 @@ public sealed class CorpusThroughGatewayTests(StackFixture fixture)
 
     private Task<HttpResponseMessage> PostAsync(CorpusImage image) => PostAsync(File.ReadAllBytes(image.FullPath));
 
-    private async Task<HttpResponseMessage> PostAsync(byte[] bytes)
-    {
-        var content = new ByteArrayContent(bytes);
-        // The bytes decide the format, not the header: send a deliberately unhelpful type.
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        return await fixture.Client.PostAsync("/count-white-pixels", content, cts.Token);
-    }
+    // The bytes decide the format, not the header: send a deliberately unhelpful type.
+    private Task<HttpResponseMessage> PostAsync(byte[] bytes) => fixture.PostAsync(bytes, "application/octet-stream");
 
-    private static TheoryData<string> Rows(Func<CorpusImage, bool> predicate)
-    {
-        var data = new TheoryData<string>();
-        foreach (var image in CorpusManifest.All.Where(predicate))
-        {
-            data.Add(image.Path);
-        }
-
-        return data;
-    }
+    private static TheoryData<string> Rows(Func<CorpusImage, bool> predicate) => new(CorpusManifest.Paths(predicate));
 }

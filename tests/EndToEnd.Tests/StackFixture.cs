@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using ImageGateway.TestSupport;
 
 namespace ImageGateway.EndToEnd.Tests;
@@ -15,6 +16,15 @@ public sealed class StackFixture : IAsyncLifetime
     {
         Stack = await Stack.StartAsync(Configuration);
         Client = new HttpClient { BaseAddress = Stack.Gateway.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    /// <summary>Posts <paramref name="body"/> to the upload route as <paramref name="contentType"/>, with a 30 s timeout.</summary>
+    public async Task<HttpResponseMessage> PostAsync(byte[] body, string contentType)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        return await Client.PostAsync("/count-white-pixels", content, cts.Token);
     }
 
     public async Task DisposeAsync()

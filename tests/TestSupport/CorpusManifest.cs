@@ -61,6 +61,9 @@ public static class CorpusManifest
     /// <summary>Every row of the repository's corpus (<see cref="RepoPaths.Corpus"/>).</summary>
     public static IReadOnlyList<CorpusImage> All => LazyAll.Value;
 
+    /// <summary>The paths of the rows that match <paramref name="predicate"/>: a corpus theory's data.</summary>
+    public static IEnumerable<string> Paths(Func<CorpusImage, bool> predicate) => All.Where(predicate).Select(i => i.Path);
+
     public static CorpusImage Get(string path) =>
         All.SingleOrDefault(i => i.Path == path) ?? throw new ArgumentException($"{path} is not in the manifest.", nameof(path));
 

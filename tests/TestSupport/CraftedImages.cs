@@ -46,8 +46,7 @@ public static class CraftedImages
         while (remaining > 0)
         {
             var chunk = Math.Min(remaining, 65533);
-            ms.Write([0xFF, 0xE1, (byte)((chunk + 2) >> 8), (byte)((chunk + 2) & 0xFF)]);
-            ms.Write(new byte[chunk]);
+            ms.Write(CraftedJpeg.Segment(0xE1, new byte[chunk]));
             remaining -= chunk;
         }
 
@@ -58,4 +57,16 @@ public static class CraftedImages
     /// <summary>A GIF89a whose logical screen is <paramref name="width"/> x <paramref name="height"/> with one 1x1 black frame.</summary>
     public static byte[] Gif(int width, int height) =>
         CraftedGif.Build(width, height, [CraftedGif.Black, CraftedGif.White], (0, 0, 1, 1), static (_, _) => 0);
+
+    /// <summary>
+    /// <paramref name="length"/> seeded random bytes that are no image: the first, 'x', begins no
+    /// image signature.
+    /// </summary>
+    public static byte[] NotAnImage(int length = 4096, int seed = 7)
+    {
+        var garbage = new byte[length];
+        new Random(seed).NextBytes(garbage);
+        garbage[0] = (byte)'x';
+        return garbage;
+    }
 }

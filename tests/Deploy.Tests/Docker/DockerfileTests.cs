@@ -11,6 +11,13 @@ public sealed partial class DockerfileTests
 {
     private static readonly IReadOnlyList<(string Instruction, string Arguments)> Instructions = Parse(File.ReadAllText(DeployFiles.DockerfilePath));
 
+    /// <summary>The global ARGs (before the first FROM) with their defaults, unexpanded.</summary>
+    private static readonly Dictionary<string, string> GlobalArgs = Instructions.TakeWhile(i => i.Instruction != "FROM")
+        .Where(i => i.Instruction == "ARG")
+        .SelectMany(i => i.Arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        .Select(a => a.Split('=', 2))
+        .ToDictionary(a => a[0], a => a.Length > 1 ? a[1] : "", StringComparer.Ordinal);
+
     [Fact]
     public void RestoreLayer_CopiesOnlyProjectAndBuildFiles_ThatExist_BeforeAnySource()
     {
@@ -41,7 +48,7 @@ public sealed partial class DockerfileTests
     {
         var stage = Stage(app);
         var runtime = Stage(stage.Base);
-        Assert.Matches($@"^mcr\.microsoft\.com/dotnet/{AppFacts.RuntimeImage(app)}:\$\{{DOTNET_VERSION\}}-[a-z]+-chiseled$", runtime.Base);
+        Assert.Matches($@"^mcr\.microsoft\.com/dotnet/{AppFacts.RuntimeImage(app)}:\$\{{DOTNET_VERSION\}}-[a-z]+-chiseled$", ImageOf(runtime.Base));
         Assert.Contains(runtime.Body, i => i.Instruction == "USER" && i.Arguments is "$APP_UID" or "app");
         Assert.DoesNotContain(stage.Body.Concat(runtime.Body), i => i.Instruction == "USER" && i.Arguments is "root" or "0");
         Assert.Contains(runtime.Body, i => i.Instruction == "EXPOSE" && i.Arguments == AppFacts.ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -107,6 +114,37 @@ public sealed partial class DockerfileTests
         Assert.Contains(runtime.Body, i => i.Instruction == "EXPOSE" && i.Arguments == AppFacts.ManagementPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    [Theory]
+    [InlineData("backend")]
+    [InlineData("gateway")]
+    public void Target_LabelValues_AreArgsTheRuntimeStageDeclares_WithAGlobalDefault(string app)
+    {
+        // A global ARG reaches only FROM lines: a stage that uses one without naming it again gets an
+        // empty value, and a base image's ENV of the same name (aspnet sets DOTNET_VERSION) would win.
+        var runtime = Stage(Stage(app).Base);
+        var declared = runtime.Body.Where(i => i.Instruction == "ARG")
+            .SelectMany(i => i.Arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Select(a => a.Split('=', 2)[0])
+            .ToHashSet(StringComparer.Ordinal);
+        var used = runtime.Body.Where(i => i.Instruction == "LABEL")
+            .SelectMany(i => ArgReference().Matches(i.Arguments).Select(m => m.Groups[1].Value))
+            .ToList();
+
+        Assert.Equal(["VERSION", "REVISION", "CREATED", "SOURCE", AppFacts.RuntimeImage(app) == "aspnet" ? "ASPNET_IMAGE" : "RUNTIME_DEPS_IMAGE"], used);
+        foreach (var name in used)
+        {
+            Assert.Contains(name, declared);
+            Assert.Contains(name, GlobalArgs.Keys);
+        }
+
+        // The base.name label is the image the stage starts from.
+        Assert.Equal(runtime.Base, Assert.Single(LabelValue().Matches(string.Join(' ', runtime.Body.Where(i => i.Instruction == "LABEL").Select(i => i.Arguments)))).Groups[1].Value);
+    }
+
+    /// <summary>A base written as one global ARG (<c>${NAME}</c>) is that ARG's default.</summary>
+    private static string ImageOf(string baseImage) =>
+        ArgReference().Match(baseImage) is { Success: true } m && m.Value == baseImage ? GlobalArgs[m.Groups[1].Value] : baseImage;
+
     private static string CopyFromStage((string Base, List<(string Instruction, string Arguments)> Body) stage) =>
         CopyFrom().Match(Assert.Single(stage.Body, i => i.Instruction == "COPY").Arguments).Groups[1].Value;
 
@@ -157,6 +195,12 @@ public sealed partial class DockerfileTests
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();
+
+    [GeneratedRegex(@"\$\{([A-Z_]+)\}")]
+    private static partial Regex ArgReference();
+
+    [GeneratedRegex(@"org\.opencontainers\.image\.base\.name=""([^""]*)""")]
+    private static partial Regex LabelValue();
 
     [GeneratedRegex(@"--from=(\S+)")]
     private static partial Regex CopyFrom();

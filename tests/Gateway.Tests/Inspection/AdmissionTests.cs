@@ -43,11 +43,7 @@ public sealed class AdmissionTests : IAsyncLifetime
     [Fact]
     public async Task Upload_GarbageWithImageContentType_Returns415BeforeForwarding()
     {
-        var garbage = new byte[4096];
-        new Random(7).NextBytes(garbage);
-        garbage[0] = (byte)'x'; // not the first byte of any signature
-
-        using var response = await _stack.PostAsync(garbage, "image/png");
+        using var response = await _stack.PostAsync(CraftedImages.NotAnImage(), "image/png");
 
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.UnsupportedMediaType, Problem + "not-an-image");
         Assert.Equal(0, _stack.Backend.Started);

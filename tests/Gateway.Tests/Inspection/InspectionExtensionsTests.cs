@@ -3,9 +3,9 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
 
-namespace ImageGateway.Gateway.Tests.Server;
+namespace ImageGateway.Gateway.Tests.Inspection;
 
-public sealed class ServerLimitsTests
+public sealed class InspectionExtensionsTests
 {
     [Fact]
     public async Task InputBuffers_HoldThePeekWindowPlusSlack_NotTheTransportsOneMiBDefault()
