@@ -29,8 +29,8 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseContentHeaderChecks();
 app.UseShedBeforePeek();
-app.UseFormUploadRefusal();
 app.UseImageInspection();
 app.UseUploadBuffering();
 app.MapGatewayHealth();

@@ -1,5 +1,8 @@
 # Memory cgroups for local backends: the kernel enforces the limit and OOM-kills exactly as a
-# container runtime would. cgroup v1 (a group under this process's own memory group) or v2.
+# container runtime would. cgroup v1 (a group under this process's own memory group) or v2 (under this
+# process's own group of the unified tree, whose cgroup.subtree_control must enable memory). The shell
+# twin of tests/TestSupport/MemoryCgroup.cs (the launcher cannot call C#): the same files, the same
+# order (v1 first), the same reasons when neither can be used.
 
 _cgroup_v1_root=/sys/fs/cgroup/memory
 
@@ -51,6 +54,14 @@ cgroup_exec() {
   local dir=$1; shift
   if [[ -z "$dir" ]]; then exec "$@"; fi
   exec sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$dir" "$@"
+}
+
+# cgroup_oom_kills DIR: prints the kernel's count of OOM kills in the group (v1 memory.oom_control,
+# v2 memory.events: oom_kill), 0 when it has none or cannot be read.
+cgroup_oom_kills() {
+  local f="$1/memory.oom_control"
+  [[ -f "$f" ]] || f="$1/memory.events"
+  awk '$1 == "oom_kill" {n = $2} END {print n + 0}' "$f" 2>/dev/null || echo 0
 }
 
 # cgroup_remove DIR: removes the (empty) group, waiting briefly for its processes to be gone.

@@ -8,7 +8,9 @@ namespace ImageGateway.Gateway.Dispatch;
 /// longer than its bound, refuses at once (503 <c>overloaded</c>, <c>Connection: close</c>), so the
 /// refusal costs a header parse and a small answer, and a client that sent
 /// <c>Expect: 100-continue</c> never sends its body (Kestrel sends <c>100 Continue</c> only on the
-/// first read of the body).
+/// first read of the body, and <see cref="DispatchRefusals"/> answers such a client without the shed
+/// pause, before it gives up waiting). Runs after <c>UseContentHeaderChecks</c>: an upload its
+/// headers already condemn gets its 4xx, not a 503 that invites a retry.
 /// </summary>
 internal sealed class ShedBeforePeekMiddleware(RequestDelegate next, DispatchScheduler scheduler, DispatchRefusals refusals)
 {

@@ -14,8 +14,8 @@ using Microsoft.Extensions.Options;
 namespace ImageGateway.Gateway.Inspection;
 
 /// <summary>
-/// Admission for upload routes: refuses an oversized <c>Content-Length</c> or any
-/// <c>Content-Encoding</c> before reading a byte, then peeks at a bounded prefix of the body
+/// The inspection of an upload route (after <see cref="ContentHeadersMiddleware"/> refused what the
+/// <c>Content-*</c> headers alone condemn): peeks at a bounded prefix of the body
 /// without consuming it (<see cref="PipeReader.AdvanceTo(SequencePosition, SequencePosition)"/>),
 /// asks <see cref="UploadInspector"/> and either answers problem+json or lets the request go on
 /// with the body untouched: the forwarder reads the peeked bytes again, then the rest, so the
@@ -65,22 +65,6 @@ internal sealed class ImageInspectionMiddleware(
     private async Task<bool> DecideAsync(HttpContext context, Activity? activity)
     {
         var request = context.Request;
-        if (request.Headers.ContentEncoding is { Count: > 0 } encoding
-            && !string.Equals(encoding.ToString().Trim(), "identity", StringComparison.OrdinalIgnoreCase))
-        {
-            await RejectAsync(context, ProblemTypes.UnsupportedEncoding,
-                $"Content-Encoding '{encoding}' is not accepted on uploads; send the image bytes unencoded.", peeked: 0, bodyRead: false, activity);
-            return false;
-        }
-
-        if (request.ContentLength > _options.MaxBodyBytes)
-        {
-            // Answered before the body is read, so a client waiting on Expect: 100-continue never uploads.
-            await RejectAsync(context, ProblemTypes.BodyTooLarge,
-                $"The body limit is {_options.MaxBodyBytes} bytes; Content-Length is {request.ContentLength} bytes.", peeked: 0, bodyRead: false, activity);
-            return false;
-        }
-
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
         {
             // A body without Content-Length is counted by Kestrel as it streams and cut at the limit.

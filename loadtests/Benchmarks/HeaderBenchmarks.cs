@@ -124,25 +124,7 @@ public class HeaderBenchmarks
     {
         var bits = new CraftedWebp.Vp8LBitWriter();
         bits.Header(16384, 16384);
-        bits.Write(1, 1); // a transform
-        bits.Write(0, 2); // predictor
-        bits.Write(0, 3); // 4x4 tiles: a 4096x4096 sub-image
-        bits.Write(0, 1); // no colour cache
-        bits.Write(1, 1); // green: a simple code of two 8-bit symbols
-        bits.Write(1, 1);
-        bits.Write(1, 1);
-        bits.Write(0, 8);
-        bits.Write(1, 8);
-        bits.SimpleCode(0);
-        bits.SimpleCode(0);
-        bits.SimpleCode(0);
-        bits.SimpleCode(0);
-        var random = new Random(1);
-        for (var i = 0; i < pixels; i++)
-        {
-            bits.Write((uint)random.Next(2), 1);
-        }
-
+        bits.PredictorOfOneBitPixels(pixels, seed: 1); // 4x4 tiles: a 4096x4096 sub-image
         return CraftedWebp.Riff([new WebpChunk("VP8L", bits.ToArray())]);
     }
 

@@ -11,7 +11,7 @@ using ImageGateway.TestSupport;
 //
 // FORM is "jit" (DIR: the framework-dependent build output; run with a private copy of the runtime)
 // or "native" (DIR: a self-contained publish, ReadyToRun or Native AOT; run its apphost).
-// Needs root and cgroup v1. The memory split (the server's and the workers' GC heap hard limits, the
+// Needs root and a memory cgroup (v1 or v2, see TestSupport's MemoryCgroup). The memory split (the server's and the workers' GC heap hard limits, the
 // worker count, the decode budget) comes from deploy/lib/memory.sh, as in run-local; ENV=VALUE
 // arguments override it (e.g. DOTNET_GCHeapHardLimit=1D00000 for a build from before the workers,
 // which read only that). Reports idle memory per process, the CPU the idle backend burns over a
@@ -153,6 +153,7 @@ return 0;
 
 static string Usage(MemoryCgroup cgroup)
 {
-    var stat = File.ReadAllLines(Path.Combine(cgroup.Path, "memory.stat")).Select(l => l.Split(' ')).ToDictionary(p => p[0], p => long.Parse(p[1], CultureInfo.InvariantCulture));
-    return $"usage {cgroup.UsageBytes / 1048576.0:0.0} MiB (rss {stat["rss"] / 1048576.0:0.0}, cache {stat["cache"] / 1048576.0:0.0}, mapped {stat["mapped_file"] / 1048576.0:0.0}), max {cgroup.MaxUsageBytes / 1048576.0:0.0}, pgmajfault {stat["pgmajfault"]}";
+    // rss and cache are v1's names in memory.stat (v2: anon and file); MemoryCgroup reads either.
+    var stat = cgroup.Stat();
+    return $"usage {cgroup.UsageBytes / 1048576.0:0.0} MiB (rss {stat.AnonBytes / 1048576.0:0.0}, cache {stat.FileBytes / 1048576.0:0.0}, mapped {stat.MappedFileBytes / 1048576.0:0.0}), max {cgroup.MaxUsageBytes / 1048576.0:0.0}, pgmajfault {stat.MajorFaults}";
 }

@@ -8,6 +8,7 @@ using ImageGateway.LoadRunner.Sampling;
 using ImageGateway.LoadRunner.Scenarios;
 using ImageGateway.LoadRunner.Statistics;
 using ImageGateway.LoadRunner.Verdicts;
+using ImageGateway.TestSupport.Load;
 
 namespace ImageGateway.LoadRunner;
 
@@ -17,6 +18,9 @@ namespace ImageGateway.LoadRunner;
 /// </summary>
 public static class LoadRun
 {
+    /// <summary>Bodies larger than this ask first (<c>Expect: 100-continue</c>), as curl does, so a server can refuse them (413) before they are sent.</summary>
+    public const long ExpectContinueAbove = 1024 * 1024;
+
     public static async Task<int> ExecuteAsync(RunOptions options, CancellationToken stop)
     {
         var legit = new List<Payload>(LegitImages.Create());
@@ -45,19 +49,19 @@ public static class LoadRun
         Console.WriteLine($"loadrunner: {scenario.Name} against {options.Target}: {string.Join("; ", scenario.Phases.Select(p => p.Describe()))}");
         var startedAt = DateTimeOffset.UtcNow;
         var statistics = new RunStatistics();
-        using var sender = new HttpRequestSender(options.Target, options.Timeout);
+        using var sender = new UploadSender(options.Target, options.Timeout, expectContinueAbove: ExpectContinueAbove);
         using var sampler = new ResourceSampler(options.MetricsUrls, options.Cgroups, options.SampleInterval, options.MetricFilter);
         using var sampling = new CancellationTokenSource();
         var samplerTask = sampler.RunAsync(sampling.Token);
 
-        var engine = new LoadEngine(sender, scenario.Mix, statistics, options.MaxInFlight, options.Seed, options.HonourRetryAfter);
-        var run = engine.RunAsync(scenario.Phases, stop);
-        await new LiveProgress(engine, statistics, sampler, scenario.MeasuredDuration, options.Live).ShowUntilAsync(run);
+        var client = new LoadClient(sender, options.MaxInFlight, options.Seed, options.HonourRetryAfter);
+        var run = ClassifyingRecorder.RunAsync(client, scenario.Mix, statistics, scenario.Phases, stop);
+        await new LiveProgress(client, statistics, sampler, scenario.MeasuredDuration, options.Live).ShowUntilAsync(run);
         await run;
         await sampling.CancelAsync();
         await samplerTask;
 
-        if (engine.LastError is { } bug)
+        if (client.LastError is { } bug)
         {
             await Console.Error.WriteLineAsync($"loadrunner: a request was lost to a runner error: {bug}");
         }

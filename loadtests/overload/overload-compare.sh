@@ -121,7 +121,7 @@ print(f"{sys.argv[1]:>7} {sys.argv[2]:<7} {len(ok)/secs:8.1f} {images:<18} {shed
   done
 done
 for name in "${names[@]}"; do
-  for c in $(cat "$work/$name.cgroups"); do echo "$name oom_kill $(basename "$c"): $(awk '/oom_kill /{print $2}' "$c/memory.oom_control")"; done
+  for c in $(cat "$work/$name.cgroups"); do echo "$name oom_kill $(basename "$c"): $(cgroup_oom_kills "$c")"; done
   # A backend whose /health/ready says not ready (e.g. its budget full) is taken out of rotation: 503 no-healthy-backend.
   echo "$name gateway answers with no available destination (503 no-healthy-backend): $(cat "$work/$name"-g*.log | grep -a -c 'NoAvailableDestinations' || true)"
 done

@@ -98,14 +98,5 @@ public sealed class CorpusThroughGatewayTests(StackFixture fixture)
     // The bytes decide the format, not the header: send a deliberately unhelpful type.
     private Task<HttpResponseMessage> PostAsync(byte[] bytes) => fixture.PostAsync(bytes, "application/octet-stream");
 
-    private static TheoryData<string> Rows(Func<CorpusImage, bool> predicate)
-    {
-        var data = new TheoryData<string>();
-        foreach (var image in CorpusManifest.All.Where(predicate))
-        {
-            data.Add(image.Path);
-        }
-
-        return data;
-    }
+    private static TheoryData<string> Rows(Func<CorpusImage, bool> predicate) => new(CorpusManifest.Paths(predicate));
 }

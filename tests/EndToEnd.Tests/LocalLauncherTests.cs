@@ -15,48 +15,7 @@ public sealed class LocalLauncherTests
     public async Task RunLocal_PrintsReady_CountsThroughGateway_AndStopsEverythingOnSigterm()
     {
         var port = FreePort.Get();
-        var info = new ProcessStartInfo("bash")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = RepoPaths.Root,
-        };
-        foreach (var arg in new[] { "deploy/run-local.sh", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--backends", "2" })
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var launcher = Process.Start(info)!;
-        var lines = new ConcurrentQueue<string>();
-        var ready = new TaskCompletionSource();
-        launcher.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null)
-            {
-                return;
-            }
-
-            lines.Enqueue(e.Data);
-            if (e.Data.Contains("ready", StringComparison.Ordinal) && e.Data.Contains($"http://127.0.0.1:{port}", StringComparison.Ordinal))
-            {
-                ready.TrySetResult();
-            }
-        };
-        launcher.ErrorDataReceived += (_, e) => lines.Enqueue("stderr: " + e.Data);
-        launcher.BeginOutputReadLine();
-        launcher.BeginErrorReadLine();
-
-        try
-        {
-            // Includes a Release build on a cold machine.
-            await ready.Task.WaitAsync(TimeSpan.FromMinutes(4));
-        }
-        catch (TimeoutException)
-        {
-            launcher.Kill(entireProcessTree: true);
-            Assert.Fail("run-local.sh did not print ready:\n" + string.Join('\n', lines));
-        }
-
+        var (launcher, lines) = await StartLauncherAsync(port);
         var state = ReadState();
         var backendPids = new[] { state["BACKEND_1_PID"], state["BACKEND_2_PID"], state["GATEWAY_PID"] }.Select(int.Parse).ToArray();
         var cgroups = new[] { state["BACKEND_1_CGROUP"], state["BACKEND_2_CGROUP"] }.Where(c => c.Length > 0).ToArray();
@@ -116,10 +75,7 @@ public sealed class LocalLauncherTests
         }
         finally
         {
-            using var kill = Process.Start("kill", ["-TERM", launcher.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            await kill!.WaitForExitAsync();
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await launcher.WaitForExitAsync(cts.Token);
+            await StopAsync(launcher);
         }
 
         foreach (var pid in backendPids)
@@ -167,10 +123,7 @@ public sealed class LocalLauncherTests
             // A crash, as kill -9 or a kernel OOM kill of the server would be.
             var killed = int.Parse(ReadState()["BACKEND_1_PID"], System.Globalization.CultureInfo.InvariantCulture);
             var timer = Stopwatch.StartNew();
-            using (var kill = Process.Start("kill", ["-KILL", killed.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await kill!.WaitForExitAsync();
-            }
+            ProcessSignals.Kill(killed);
 
             var restarted = await BackInRotationAsync(client, image, killed, lines);
             Console.WriteLine($"LocalLauncherTests: backend1 killed, restarted as pid {restarted} and counting through the gateway {timer.Elapsed.TotalSeconds:0.0} s later");
@@ -179,10 +132,7 @@ public sealed class LocalLauncherTests
 
             // Stuck: alive but not answering its liveness probe (SIGSTOP), as a deadlocked server would be.
             timer.Restart();
-            using (var stop = Process.Start("kill", ["-STOP", restarted.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await stop!.WaitForExitAsync();
-            }
+            ProcessSignals.Stop(restarted);
 
             var again = await BackInRotationAsync(client, image, restarted, lines);
             Console.WriteLine($"LocalLauncherTests: backend1 stopped, restarted as pid {again} and counting through the gateway {timer.Elapsed.TotalSeconds:0.0} s later");
@@ -193,11 +143,7 @@ public sealed class LocalLauncherTests
         }
         finally
         {
-            using var kill = Process.Start("kill", ["-TERM", launcher.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            await kill!.WaitForExitAsync();
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await launcher.WaitForExitAsync(cts.Token);
-            launcher.Dispose();
+            await StopAsync(launcher);
         }
     }
 
@@ -285,36 +231,26 @@ public sealed class LocalLauncherTests
         return (launcher, lines);
     }
 
+    /// <summary>Stops the launcher as Ctrl-C or <c>kill</c> would (SIGTERM) and waits for it to end.</summary>
+    private static async Task StopAsync(Process launcher)
+    {
+        using (launcher)
+        {
+            if (!launcher.HasExited)
+            {
+                ProcessSignals.Terminate(launcher.Id);
+            }
+
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await launcher.WaitForExitAsync(cts.Token);
+        }
+    }
+
     /// <summary>Runs deploy/run-local.sh with these arguments to its end; stdout and stderr together.</summary>
     private static async Task<(int ExitCode, string Output)> RunToExitAsync(TimeSpan timeout, params string[] args)
     {
-        var info = new ProcessStartInfo("bash")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = RepoPaths.Root,
-        };
-        info.ArgumentList.Add("deploy/run-local.sh");
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"run-local.sh {string.Join(' ', args)} did not exit within {timeout}");
-        }
-
-        return (process.ExitCode, await stdout.WaitAsync(timeout) + await stderr.WaitAsync(timeout));
+        var run = await ProcessRun.RunAsync("bash", ["deploy/run-local.sh", .. args], timeout, RepoPaths.Root);
+        return (run.ExitCode, run.Output);
     }
 
     /// <summary>

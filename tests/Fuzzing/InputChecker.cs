@@ -281,7 +281,7 @@ internal sealed class InputChecker(DecodeWorkerClient child, TimeSpan deadline) 
         }
 
         var lossy = facts is JpegFacts || (facts is WebpFacts { Lossless: null });
-        var tolerance = lossy ? Math.Max(16, facts.Pixels / 1000) : 0;
+        var tolerance = lossy ? CorpusExpectations.LossyTolerance(facts.Pixels) : 0;
         if (Math.Abs(decode.White - pillow.White) <= tolerance)
         {
             return;

@@ -107,7 +107,7 @@ internal sealed class Layout
                 return;
             }
 
-            var crc = TestSupport.Crc32.Compute(bytes.AsSpan(pos + 4, 4 + (int)length).ToArray());
+            var crc = System.IO.Hashing.Crc32.HashToUInt32(bytes.AsSpan(pos + 4, 4 + (int)length));
             BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(pos + 8 + (int)length), crc);
             pos += 12 + (int)length;
         }

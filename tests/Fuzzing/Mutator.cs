@@ -234,10 +234,7 @@ internal static class Mutator
             case 2 when format == "png":
                 // An empty chunk of a random critical or ancillary type, with its CRC (fixed later).
                 var type = Pick(random, ["IDAT", "IEND", "tEXt", "PLTE", "tRNS", "acTL", "zzZz"]);
-                var chunk = new byte[12];
-                Encoding.ASCII.GetBytes(type).CopyTo(chunk, 4);
-                BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8), TestSupport.Crc32.Compute(Encoding.ASCII.GetBytes(type)));
-                return chunk;
+                return TestSupport.CraftedPng.Chunk(type, []);
             case 2 when format == "gif":
                 return Pick(random, new byte[][] { [0x00], [0x3B], [0x21, 0xFE, 0x00], [0x21, 0xF9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00] });
             case 2 when format == "webp":

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Net;
 using HdrHistogram;
+using ImageGateway.TestSupport.Load;
 
 namespace ImageGateway.Gateway.Benchmarks;
 
@@ -23,8 +23,8 @@ internal sealed record LoadResult(long Ok, long Failed, TimeSpan Duration, doubl
 }
 
 /// <summary>
-/// Closed-loop load: <c>concurrency</c> workers each post the same body again and again until the
-/// duration is over; latency per request into an HdrHistogram.
+/// Closed-loop load on the shared <see cref="LoadClient"/>: <c>concurrency</c> users each post the same
+/// body again and again until the duration is over; latency per request into an HdrHistogram.
 /// </summary>
 internal static class Load
 {
@@ -34,53 +34,55 @@ internal static class Load
     /// </summary>
     public static async Task<LoadResult> RunAsync(Uri target, byte[] body, int concurrency, TimeSpan duration, TimeSpan warmup, string path = "/count-white-pixels", ProcessCpu? cpu = null)
     {
-        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
-        using var client = new HttpClient(handler) { BaseAddress = target, Timeout = TimeSpan.FromSeconds(60) };
-        await LoopAsync(client, path, body, concurrency, warmup, record: false);
+        using var sender = new UploadSender(target, TimeSpan.FromSeconds(60), path);
+        var client = new LoadClient(sender);
+        var upload = new Upload(body);
+        await client.RunAsync([new Phase("warm-up", warmup, LoadModel.Closed, 0, concurrency, Counted: false)], upload, new Tally(), CancellationToken.None);
         var before = cpu?.Snapshot();
-        var result = await LoopAsync(client, path, body, concurrency, duration, record: true);
+        var tally = new Tally();
+        var clock = Stopwatch.StartNew();
+        await client.RunAsync([new Phase("measured", duration, LoadModel.Closed, 0, concurrency)], upload, tally, CancellationToken.None);
+        var result = tally.Result(clock.Elapsed, body.Length);
         return cpu is null ? result : result with { Cpu = ProcessCpu.Since(before!, cpu.Snapshot()) };
     }
 
-    private static async Task<LoadResult> LoopAsync(HttpClient client, string path, byte[] body, int concurrency, TimeSpan duration, bool record)
+    /// <summary>Counts answers by status and records latencies (Stopwatch ticks); one short lock per answer.</summary>
+    private sealed class Tally : ILoadObserver<Upload>
     {
-        var histogram = new LongHistogram(TimeStamp.Minutes(1), 3);
-        long ok = 0;
-        long failed = 0;
-        var statuses = new System.Collections.Concurrent.ConcurrentDictionary<int, int>();
-        var clock = Stopwatch.StartNew();
-        var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        private readonly Lock _lock = new();
+        private readonly LongHistogram _histogram = new(TimeStamp.Minutes(1), 3);
+        private readonly SortedDictionary<int, long> _failedStatuses = [];
+        private long _ok;
+
+        public void OnSent(Phase phase, Upload item)
         {
-            var mine = new LongHistogram(TimeStamp.Minutes(1), 3);
-            while (clock.Elapsed < duration)
+        }
+
+        public void OnAnswered(Phase phase, Upload item, UploadOutcome outcome, TimeSpan latency)
+        {
+            lock (_lock)
             {
-                var start = Stopwatch.GetTimestamp();
-                using var response = await client.PostAsync(path, new ByteArrayContent(body));
-                await response.Content.ReadAsByteArrayAsync();
-                mine.RecordValue(Stopwatch.GetTimestamp() - start);
-                if (response.StatusCode == HttpStatusCode.OK)
+                _histogram.RecordValue((long)(latency.TotalSeconds * Stopwatch.Frequency));
+                if (outcome.Status == 200)
                 {
-                    Interlocked.Increment(ref ok);
+                    _ok++;
                 }
                 else
                 {
-                    Interlocked.Increment(ref failed);
-                    statuses.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
+                    _failedStatuses[outcome.Status] = _failedStatuses.GetValueOrDefault(outcome.Status) + 1;
                 }
             }
-
-            return mine;
-        })).ToList();
-        foreach (var worker in workers)
-        {
-            histogram.Add(await worker);
         }
 
-        var elapsed = clock.Elapsed;
-        var ticksPerMs = Stopwatch.Frequency / 1000.0;
-        var failedStatuses = statuses.IsEmpty ? string.Empty : ": " + string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Value} x {s.Key}"));
-        return record
-            ? new LoadResult(ok, failed, elapsed, histogram.GetValueAtPercentile(50) / ticksPerMs, histogram.GetValueAtPercentile(99) / ticksPerMs, body.Length, failedStatuses)
-            : new LoadResult(0, 0, elapsed, 0, 0, body.Length, string.Empty);
+        public LoadResult Result(TimeSpan elapsed, long bytesPerRequest)
+        {
+            lock (_lock)
+            {
+                var ticksPerMs = Stopwatch.Frequency / 1000.0;
+                var failedStatuses = _failedStatuses.Count == 0 ? string.Empty
+                    : ": " + string.Join(", ", _failedStatuses.Select(s => $"{s.Value} x {(s.Key == 0 ? "no answer" : s.Key)}"));
+                return new LoadResult(_ok, _failedStatuses.Values.Sum(), elapsed, _histogram.GetValueAtPercentile(50) / ticksPerMs, _histogram.GetValueAtPercentile(99) / ticksPerMs, bytesPerRequest, failedStatuses);
+            }
+        }
     }
 }

@@ -15,7 +15,8 @@ public sealed partial record CorpusImage(
     long? PillowWhite,
     long? MagickWhite,
     bool Decodable,
-    string Note)
+    string Note,
+    int? Frames = null)
 {
     /// <summary>Absolute path of the file.</summary>
     public string FullPath => System.IO.Path.Combine(RepoPaths.Corpus, Path);
@@ -52,19 +53,24 @@ public sealed partial record CorpusImage(
     private static partial Regex ExactPattern();
 }
 
-/// <summary>Reads the corpus manifest.</summary>
+/// <summary>Reads the corpus manifest (the tests' and the load runner's one reader of it).</summary>
 public static class CorpusManifest
 {
-    private static readonly Lazy<IReadOnlyList<CorpusImage>> LazyAll = new(Load);
+    private static readonly Lazy<IReadOnlyList<CorpusImage>> LazyAll = new(() => Read(RepoPaths.Corpus));
 
+    /// <summary>Every row of the repository's corpus (<see cref="RepoPaths.Corpus"/>).</summary>
     public static IReadOnlyList<CorpusImage> All => LazyAll.Value;
+
+    /// <summary>The paths of the rows that match <paramref name="predicate"/>: a corpus theory's data.</summary>
+    public static IEnumerable<string> Paths(Func<CorpusImage, bool> predicate) => All.Where(predicate).Select(i => i.Path);
 
     public static CorpusImage Get(string path) =>
         All.SingleOrDefault(i => i.Path == path) ?? throw new ArgumentException($"{path} is not in the manifest.", nameof(path));
 
-    private static List<CorpusImage> Load()
+    /// <summary>Every row of <c>manifest.tsv</c> in <paramref name="corpusDirectory"/>; paths are relative to it.</summary>
+    public static IReadOnlyList<CorpusImage> Read(string corpusDirectory)
     {
-        var lines = File.ReadAllLines(System.IO.Path.Combine(RepoPaths.Corpus, "manifest.tsv"));
+        var lines = File.ReadAllLines(System.IO.Path.Combine(corpusDirectory, "manifest.tsv"));
         var images = new List<CorpusImage>();
         foreach (var line in lines.Skip(1))
         {
@@ -82,7 +88,8 @@ public static class CorpusManifest
                 PillowWhite: ParseLong(f[5]),
                 MagickWhite: ParseLong(f[6]),
                 Decodable: f[7] == "yes",
-                Note: f.Length > 8 ? f[8] : string.Empty));
+                Note: f.Length > 8 ? f[8] : string.Empty,
+                Frames: ParseInt(f[4])));
         }
 
         return images;

@@ -1,7 +1,7 @@
 namespace ImageGateway.TestSupport;
 
-/// <summary>One JPEG component of a <see cref="JpegSpec"/>: its id and sampling factors.</summary>
-public readonly record struct JpegComponentSpec(byte Id, int Horizontal, int Vertical);
+/// <summary>One JPEG component of a <see cref="JpegSpec"/>: its id, sampling factors and quantisation table.</summary>
+public readonly record struct JpegComponentSpec(byte Id, int Horizontal, int Vertical, byte QuantTable = 0);
 
 /// <summary>
 /// What <see cref="CraftedJpeg.Build"/> writes. Component 0 carries the picture at full resolution
@@ -21,6 +21,12 @@ public sealed record JpegSpec(int Width, int Height)
 
     /// <summary>Progressive only: AC scans (Ss 1..63, every block an end-of-block) written for each component.</summary>
     public int EmptyAcScans { get; init; } = 1;
+
+    /// <summary>
+    /// Write the AC Huffman table (end-of-block only). Baseline scans and AC scans use it; a
+    /// progressive image of DC scans alone (<see cref="EmptyAcScans"/> 0) can go without.
+    /// </summary>
+    public bool AcTable { get; init; } = true;
 
     /// <summary>Restart interval in MCUs (a DRI segment and RSTn markers); 0 for none.</summary>
     public int RestartInterval { get; init; }
@@ -51,9 +57,56 @@ public static class CraftedJpeg
     /// <summary>The JFIF APP0 segment (version 1.1, no thumbnail).</summary>
     public static readonly byte[] JfifSegment = [0xFF, 0xE0, 0x00, 0x10, (byte)'J', (byte)'F', (byte)'I', (byte)'F', 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00];
 
+    /// <summary>A marker segment: FF, <paramref name="marker"/>, its length (payload + 2) and <paramref name="payload"/>.</summary>
+    public static byte[] Segment(byte marker, ReadOnlySpan<byte> payload) =>
+        [0xFF, marker, (byte)((payload.Length + 2) >> 8), (byte)(payload.Length + 2), .. payload];
+
     /// <summary>An Adobe APP14 segment with <paramref name="transform"/>.</summary>
     public static byte[] AdobeSegment(byte transform) =>
         [0xFF, 0xEE, 0x00, 0x0E, (byte)'A', (byte)'d', (byte)'o', (byte)'b', (byte)'e', 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, transform];
+
+    /// <summary>A DQT segment defining table 0 with every quantiser 1 (8-bit precision).</summary>
+    public static readonly byte[] UnitQuantTable = [0xFF, 0xDB, 0x00, 67, 0x00, .. Enumerable.Repeat((byte)1, 64)];
+
+    /// <summary>
+    /// A start-of-frame segment (SOF0 baseline, or SOF2 progressive), 8-bit precision, declaring
+    /// <paramref name="width"/> x <paramref name="height"/> (each written as 16 bits) and <paramref name="components"/>.
+    /// </summary>
+    public static byte[] FrameHeader(int width, int height, IReadOnlyList<JpegComponentSpec> components, bool progressive = false)
+    {
+        ArgumentNullException.ThrowIfNull(components);
+        var sof = new List<byte> { 0xFF, progressive ? (byte)0xC2 : (byte)0xC0, 0, (byte)(8 + (3 * components.Count)), 8, (byte)(height >> 8), (byte)height, (byte)(width >> 8), (byte)width, (byte)components.Count };
+        foreach (var c in components)
+        {
+            sof.AddRange([c.Id, (byte)((c.Horizontal << 4) | c.Vertical), c.QuantTable]);
+        }
+
+        return [.. sof];
+    }
+
+    /// <summary>
+    /// A progressive JPEG (SOF2) of one interleaved DC scan and nothing else: <paramref name="components"/>
+    /// 1 (gray) or 3 (YCbCr), each 1x1 sampled, no JFIF segment, no AC table. A progressive decoder
+    /// must still hold every coefficient of the image until the end, which is what these are for.
+    /// </summary>
+    public static JpegSpec ProgressiveDcOnly(int width, int height, int components, Func<int, int, bool> isWhite)
+    {
+        ArgumentNullException.ThrowIfNull(isWhite);
+        if (components is not (1 or 3))
+        {
+            throw new ArgumentOutOfRangeException(nameof(components), components, "1 or 3");
+        }
+
+        return new JpegSpec(width, height)
+        {
+            Components = [.. Enumerable.Range(1, components).Select(c => new JpegComponentSpec((byte)c, 1, 1))],
+            Progressive = true,
+            EmptyAcScans = 0,
+            Jfif = false,
+            AcTable = false,
+            IsWhite = isWhite,
+        };
+    }
 
     /// <summary>Writes <paramref name="spec"/>; returns the file and its white pixels.</summary>
     public static (byte[] Bytes, long WhitePixels) Build(JpegSpec spec)
@@ -79,20 +132,16 @@ public static class CraftedJpeg
             ms.Write(AdobeSegment(transform));
         }
 
-        ms.Write([0xFF, 0xDB, 0x00, 67, 0x00]);
-        ms.Write(Enumerable.Repeat((byte)1, 64).ToArray());
-
-        var sof = new List<byte> { 0xFF, spec.Progressive ? (byte)0xC2 : (byte)0xC0, 0, (byte)(8 + (3 * components.Count)), 8, (byte)(spec.Height >> 8), (byte)spec.Height, (byte)(spec.Width >> 8), (byte)spec.Width, (byte)components.Count };
-        foreach (var c in components)
-        {
-            sof.AddRange([c.Id, (byte)((c.Horizontal << 4) | c.Vertical), 0]);
-        }
-
-        ms.Write(sof.ToArray());
+        ms.Write(UnitQuantTable);
+        ms.Write(FrameHeader(spec.Width, spec.Height, components, spec.Progressive));
         ms.Write([0xFF, 0xC4, 0x00, (byte)(2 + 17 + 12), 0x00]);
         ms.Write(DcBits);
         ms.Write(Enumerable.Range(0, 12).Select(v => (byte)v).ToArray());
-        ms.Write([0xFF, 0xC4, 0x00, 2 + 17 + 1, 0x10, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00]);
+        if (spec.AcTable)
+        {
+            ms.Write([0xFF, 0xC4, 0x00, 2 + 17 + 1, 0x10, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00]);
+        }
+
         if (spec.RestartInterval > 0)
         {
             ms.Write([0xFF, 0xDD, 0x00, 0x04, (byte)(spec.RestartInterval >> 8), (byte)spec.RestartInterval]);

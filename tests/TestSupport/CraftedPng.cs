@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.IO.Hashing;
 using System.Text;
 
 namespace ImageGateway.TestSupport;
@@ -25,7 +26,7 @@ public static class CraftedPng
         BinaryPrimitives.WriteInt32BigEndian(chunk, data.Length);
         typeBytes.CopyTo(chunk, 4);
         data.CopyTo(chunk.AsSpan(8));
-        BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + data.Length), Crc32.Compute(typeBytes, data.ToArray()));
+        BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + data.Length), Crc32.HashToUInt32(chunk.AsSpan(4, 4 + data.Length)));
         return chunk;
     }
 
@@ -96,12 +97,33 @@ public static class CraftedPng
     }
 
     /// <summary>zlib-compressed data.</summary>
-    public static byte[] Compress(byte[] raw)
+    public static byte[] Compress(ReadOnlySpan<byte> raw, CompressionLevel level = CompressionLevel.Optimal)
     {
         using var output = new MemoryStream();
-        using (var z = new ZLibStream(output, CompressionLevel.Optimal, leaveOpen: true))
+        using (var z = new ZLibStream(output, level, leaveOpen: true))
         {
             z.Write(raw);
+        }
+
+        return output.ToArray();
+    }
+
+    /// <summary>
+    /// zlib-compressed image data of <paramref name="rows"/> rows of <paramref name="rowBytes"/> each
+    /// (filter byte included), zero unless <paramref name="fill"/> writes each row; streamed row by row,
+    /// so a flood's or a large noise image's raw data is never whole in memory.
+    /// </summary>
+    public static byte[] CompressRows(int rowBytes, int rows, CompressionLevel level, Action<Span<byte>>? fill = null)
+    {
+        using var output = new MemoryStream();
+        using (var z = new ZLibStream(output, level, leaveOpen: true))
+        {
+            var row = new byte[rowBytes];
+            for (var y = 0; y < rows; y++)
+            {
+                fill?.Invoke(row);
+                z.Write(row);
+            }
         }
 
         return output.ToArray();

@@ -60,21 +60,7 @@ public static class CraftedWebp
     /// </summary>
     public static (WebpChunk Chunk, long White) Encoded(int width, int height, bool lossless, int seed = 1)
     {
-        using var image = new Image<Rgba32>(width, height);
-        long white = 0;
-        image.ProcessPixelRows(rows =>
-        {
-            for (var y = 0; y < rows.Height; y++)
-            {
-                var row = rows.GetRowSpan(y);
-                for (var x = 0; x < row.Length; x++)
-                {
-                    var isWhite = ((x / 16) + (y / 16) + seed) % 3 == 0;
-                    row[x] = isWhite ? new Rgba32(255, 255, 255) : new Rgba32(40, 60, 80);
-                    white += isWhite ? 1 : 0;
-                }
-            }
-        });
+        using var image = GeneratedImages.DrawBlocks(width, height, (bx, by) => (bx + by + seed) % 3 == 0, static () => new Rgba32(40, 60, 80), out var white);
 
         using var ms = new MemoryStream();
         image.Save(ms, new WebpEncoder { FileFormat = lossless ? WebpFileFormatType.Lossless : WebpFileFormatType.Lossy, Quality = 100 });
@@ -88,15 +74,16 @@ public static class CraftedWebp
     /// every tile, followed by that many groups of single-literal codes (each an ARGB colour), so
     /// every pixel is the last group's colour. With <paramref name="writeGroups"/> false the stream
     /// stops after the entropy image: the allocation ImageSharp makes then is the whole attack.
+    /// Tiles are 512x512 (<paramref name="prefixBits"/> 9) unless said otherwise.
     /// </summary>
-    public static byte[] LosslessWithGroups(int width, int height, int groups, uint argb, bool writeGroups = true)
+    public static byte[] LosslessWithGroups(int width, int height, int groups, uint argb, bool writeGroups = true, int prefixBits = 9, bool alphaUsed = true)
     {
         var bits = new Vp8LBitWriter();
-        bits.Header(width, height);
+        bits.Header(width, height, alphaUsed);
         bits.Write(0, 1); // no transform
         bits.Write(0, 1); // no colour cache
         bits.Write(1, 1); // meta prefix codes
-        bits.Write(7, 3); // precision 9: tiles of 512x512
+        bits.Write((uint)(prefixBits - 2), 3); // tiles of 2^prefixBits pixels a side
         var group = groups - 1;
         bits.Write(0, 1); // entropy image: no colour cache
         bits.SingleSymbolCodes(green: group & 0xFF, red: group >> 8, blue: 0, alpha: 0);
@@ -133,12 +120,12 @@ public static class CraftedWebp
         private readonly List<byte> _bytes = [];
         private int _bit;
 
-        public void Header(int width, int height)
+        public void Header(int width, int height, bool alphaUsed = true)
         {
             Write(0x2F, 8);
             Write((uint)(width - 1), 14);
             Write((uint)(height - 1), 14);
-            Write(1, 1); // alpha used
+            Write(alphaUsed ? 1u : 0u, 1);
             Write(0, 3); // version
         }
 
@@ -181,6 +168,34 @@ public static class CraftedWebp
             SimpleCode(blue);
             SimpleCode(alpha);
             SimpleCode(0); // distance
+        }
+
+        /// <summary>
+        /// A predictor transform over 4x4 tiles whose sub-image (no colour cache) costs one bit a
+        /// pixel: a simple green code of two symbols, predictor modes 0 and 1, the other four codes of
+        /// one symbol, then the first <paramref name="pixels"/> of the sub-image as random bits from
+        /// <paramref name="seed"/>. The work a reader does per byte is at its most here.
+        /// </summary>
+        public void PredictorOfOneBitPixels(int pixels, int seed)
+        {
+            Write(1, 1); // a transform
+            Write(0, 2); // predictor
+            Write(0, 3); // 4x4 tiles
+            Write(0, 1); // no colour cache
+            Write(1, 1); // green: a simple code of two 8-bit symbols, 0 and 1
+            Write(1, 1);
+            Write(1, 1);
+            Write(0, 8);
+            Write(1, 8);
+            SimpleCode(0);
+            SimpleCode(0);
+            SimpleCode(0);
+            SimpleCode(0);
+            var random = new Random(seed);
+            for (var i = 0; i < pixels; i++)
+            {
+                Write((uint)random.Next(2), 1);
+            }
         }
 
         public byte[] ToArray() => _bytes.ToArray();

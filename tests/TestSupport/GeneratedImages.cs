@@ -34,7 +34,7 @@ public enum GeneratedKind
 /// Large test images whose white-pixel count is known by construction: aligned 16x16 blocks that are
 /// either pure white or gray noise that is never white (every sample at most 200), encoded with
 /// ImageSharp's encoders (lossy ones at full quality, which keep flat aligned blocks exact) or, for
-/// progressive JPEG, by <see cref="ProgressiveJpeg"/>. The noise makes bodies realistically large.
+/// progressive JPEG, by <see cref="CraftedJpeg"/>. The noise makes bodies realistically large.
 /// </summary>
 public static class GeneratedImages
 {
@@ -43,12 +43,30 @@ public static class GeneratedImages
     {
         if (kind is GeneratedKind.JpegProgressive or GeneratedKind.JpegProgressiveGray)
         {
-            return ProgressiveJpeg.Create(width, height, kind == GeneratedKind.JpegProgressive ? 3 : 1, (bx, by) => IsWhiteBlock(bx / 2, by / 2, seed));
+            return CraftedJpeg.Build(CraftedJpeg.ProgressiveDcOnly(width, height, kind == GeneratedKind.JpegProgressive ? 3 : 1, (bx, by) => IsWhiteBlock(bx / 2, by / 2, seed)));
         }
 
         var random = new Random(seed);
-        using var image = new Image<Rgba32>(width, height);
-        long white = 0;
+        using var image = DrawBlocks(width, height, (bx, by) => IsWhiteBlock(bx, by, seed), () =>
+        {
+            var v = (byte)random.Next(201);
+            return new Rgba32(v, v, v, kind == GeneratedKind.PngRgba ? (byte)random.Next(256) : (byte)255);
+        }, out var white);
+
+        using var ms = new MemoryStream();
+        image.Save(ms, Encoder(kind));
+        return (ms.ToArray(), white);
+    }
+
+    /// <summary>
+    /// A picture of 16x16 blocks, pure white where <paramref name="isWhiteBlock"/> says (by block
+    /// column and row), else pixels from <paramref name="other"/> (called in row order for every
+    /// non-white pixel; it must never give white); <paramref name="white"/> is the white count.
+    /// </summary>
+    public static Image<Rgba32> DrawBlocks(int width, int height, Func<int, int, bool> isWhiteBlock, Func<Rgba32> other, out long white)
+    {
+        var image = new Image<Rgba32>(width, height);
+        long count = 0;
         image.ProcessPixelRows(rows =>
         {
             for (var y = 0; y < rows.Height; y++)
@@ -56,23 +74,20 @@ public static class GeneratedImages
                 var row = rows.GetRowSpan(y);
                 for (var x = 0; x < row.Length; x++)
                 {
-                    if (IsWhiteBlock(x / 16, y / 16, seed))
+                    if (isWhiteBlock(x / 16, y / 16))
                     {
                         row[x] = new Rgba32(255, 255, 255, 255);
-                        white++;
+                        count++;
                     }
                     else
                     {
-                        var v = (byte)random.Next(201);
-                        row[x] = new Rgba32(v, v, v, kind == GeneratedKind.PngRgba ? (byte)random.Next(256) : (byte)255);
+                        row[x] = other();
                     }
                 }
             }
         });
-
-        using var ms = new MemoryStream();
-        image.Save(ms, Encoder(kind));
-        return (ms.ToArray(), white);
+        white = count;
+        return image;
     }
 
     /// <summary>About 40% of blocks are white, scattered.</summary>

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
 using System.Text;
 
 namespace ImageGateway.TestSupport;
@@ -17,27 +16,11 @@ public static class HostileImages
     /// interlaced path of <c>PngDecoderCore</c> jumps back into its <c>while (true)</c> for ever
     /// (68 bytes; any size over the tiny-Adam7 guard does it).
     /// </summary>
-    public static byte[] EndlessLoopPng()
-    {
-        var ihdr = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(ihdr, 64);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), 64);
-        ihdr[8] = 8; // bit depth
-        ihdr[9] = 2; // RGB
-        ihdr[12] = 1; // Adam7
-        using var raw = new MemoryStream();
-        using (var zlib = new ZLibStream(raw, CompressionLevel.Optimal, leaveOpen: true))
-        {
-            zlib.Write(new byte[16]);
-        }
-
-        using var png = new MemoryStream();
-        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
-        CraftedImages.WriteChunk(png, "IHDR", ihdr);
-        CraftedImages.WriteChunk(png, "IDAT", raw.ToArray());
-        CraftedImages.WriteChunk(png, "IEND", []);
-        return png.ToArray();
-    }
+    public static byte[] EndlessLoopPng() =>
+        CraftedPng.Build(
+            CraftedPng.Ihdr(64, 64, interlaced: true),
+            CraftedPng.Chunk("IDAT", CraftedPng.Compress(new byte[16])),
+            CraftedPng.Chunk("IEND", []));
 
     /// <summary>
     /// A CPU bomb: a progressive gray JPEG of <paramref name="width"/> x <paramref name="height"/>
@@ -48,11 +31,7 @@ public static class HostileImages
     /// </summary>
     public static byte[] ProgressiveScanBomb(int width, int height, int scans)
     {
-        var (jpeg, _) = ProgressiveJpeg.Create(width, height, 1, (_, _) => false);
-        if (jpeg[^2] != 0xFF || jpeg[^1] != 0xD9)
-        {
-            throw new InvalidOperationException("ProgressiveJpeg no longer ends with EOI.");
-        }
+        var (jpeg, _) = CraftedJpeg.Build(CraftedJpeg.ProgressiveDcOnly(width, height, 1, (_, _) => false));
 
         // SOS: one component (1), no tables, Ss 0, Se 0, Ah 1, Al 0: a DC refinement scan, no data.
         byte[] scan = [0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x00, 0x10];
@@ -78,43 +57,9 @@ public static class HostileImages
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(groups, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(groups, 65536);
-        var bits = new LsbBits();
-        bits.Put(16 - 1, 14); // width - 1
-        bits.Put(16 - 1, 14); // height - 1
-        bits.Put(0, 1); // alpha is used
-        bits.Put(0, 3); // version
-        bits.Put(0, 1); // no transform
-        bits.Put(0, 1); // no colour cache
-        bits.Put(1, 1); // meta prefix codes
-        bits.Put(0, 3); // prefix bits - 2: 4x4 tiles
-        // The entropy image: no colour cache, five codes whose only symbols make every pixel's
-        // red:green the largest group index; its pixels then cost no bits.
-        bits.Put(0, 1);
-        var last = groups - 1;
-        SimpleCode(bits, last & 0xFF); // green
-        SimpleCode(bits, last >> 8); // red
-        SimpleCode(bits, 0); // blue
-        SimpleCode(bits, 0); // alpha
-        SimpleCode(bits, 0); // distance
-        for (var i = 0; i < groups * 5; i++)
-        {
-            SimpleCode(bits, 0);
-        }
-
-        var vp8l = new List<byte> { 0x2F };
-        vp8l.AddRange(bits.Bytes());
-        if (vp8l.Count % 2 == 1)
-        {
-            vp8l.Add(0);
-        }
-
-        using var webp = new MemoryStream();
-        webp.Write("RIFF"u8);
-        webp.Write(LittleEndian(4 + 8 + vp8l.Count));
-        webp.Write("WEBPVP8L"u8);
-        webp.Write(LittleEndian(vp8l.Count));
-        webp.Write(vp8l.ToArray());
-        return webp.ToArray();
+        // 4x4 tiles, no alpha; every group's five codes are one-symbol codes of 0.
+        var vp8l = CraftedWebp.LosslessWithGroups(16, 16, groups, argb: 0, prefixBits: 2, alphaUsed: false);
+        return CraftedWebp.Riff([new WebpChunk("VP8L", vp8l.Length % 2 == 0 ? vp8l : [.. vp8l, 0])]);
     }
 
     /// <summary>
@@ -159,54 +104,10 @@ public static class HostileImages
     /// <summary>The environment variable that turns a backend's worker fault switch on (tests only).</summary>
     public const string WorkerFaultSwitch = "IMAGE_GATEWAY_DECODE_WORKER_TEST_FAULTS";
 
-    private static void SimpleCode(LsbBits bits, int symbol)
-    {
-        bits.Put(1, 1); // simple code
-        bits.Put(0, 1); // one symbol
-        if (symbol < 2)
-        {
-            bits.Put(0, 1); // a one-bit symbol
-            bits.Put(symbol, 1);
-        }
-        else
-        {
-            bits.Put(1, 1); // an eight-bit symbol
-            bits.Put(symbol, 8);
-        }
-    }
-
     private static byte[] LittleEndian(int value)
     {
         var bytes = new byte[4];
         BinaryPrimitives.WriteInt32LittleEndian(bytes, value);
         return bytes;
-    }
-
-    /// <summary>Bits packed least significant first, as the WebP lossless bitstream reads them.</summary>
-    private sealed class LsbBits
-    {
-        private readonly List<byte> _bytes = [];
-        private int _used = 8;
-
-        public void Put(int value, int count)
-        {
-            for (var i = 0; i < count; i++)
-            {
-                if (_used == 8)
-                {
-                    _bytes.Add(0);
-                    _used = 0;
-                }
-
-                if (((value >> i) & 1) != 0)
-                {
-                    _bytes[^1] |= (byte)(1 << _used);
-                }
-
-                _used++;
-            }
-        }
-
-        public IReadOnlyList<byte> Bytes() => _bytes;
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace ImageGateway.TestSupport;
@@ -12,18 +11,12 @@ public static class MemoryRule
     /// <summary>The <c>DOTNET_GCHeapHardLimit</c> value memory.sh derives for a limit of <paramref name="limitBytes"/>.</summary>
     public static string GcHeapHardLimitHex(long limitBytes)
     {
-        var script = Path.Combine(RepoPaths.Root, "deploy", "lib", "memory.sh");
-        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add("source \"$0\" && gc_heap_hard_limit_hex \"$1\"");
-        info.ArgumentList.Add(script);
-        info.ArgumentList.Add(limitBytes.ToString(CultureInfo.InvariantCulture));
-        using var bash = Process.Start(info)!;
-        var output = bash.StandardOutput.ReadToEnd().Trim();
+        var (script, bash) = Source("gc_heap_hard_limit_hex \"$1\"", limitBytes.ToString(CultureInfo.InvariantCulture));
+        var output = bash.StandardOutput.Trim();
         // Hexadecimal digits without 0x: the Native AOT runtime ignores a prefixed value.
-        if (!bash.WaitForExit(10_000) || bash.ExitCode != 0 || output.Length == 0 || !output.All(Uri.IsHexDigit))
+        if (bash.ExitCode != 0 || output.Length == 0 || !output.All(Uri.IsHexDigit))
         {
-            throw new InvalidOperationException($"{script} gave '{output}' ({bash.StandardError.ReadToEnd()}).");
+            throw new InvalidOperationException($"{script} gave '{output}' ({bash.StandardError}).");
         }
 
         return output;
@@ -36,21 +29,21 @@ public static class MemoryRule
     /// </summary>
     public static IReadOnlyDictionary<string, string> BackendEnvironment(long limitBytes, int? cpus = null)
     {
-        var script = Path.Combine(RepoPaths.Root, "deploy", "lib", "memory.sh");
-        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add("source \"$0\" && backend_environment \"$1\" \"$2\"");
-        info.ArgumentList.Add(script);
-        info.ArgumentList.Add(limitBytes.ToString(CultureInfo.InvariantCulture));
-        info.ArgumentList.Add(cpus?.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
-        using var bash = Process.Start(info)!;
-        var lines = bash.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        if (!bash.WaitForExit(10_000) || bash.ExitCode != 0 || lines.Length == 0 || lines.Any(l => !l.Contains('=', StringComparison.Ordinal)))
+        var (script, bash) = Source("backend_environment \"$1\" \"$2\"", limitBytes.ToString(CultureInfo.InvariantCulture), cpus?.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
+        var lines = bash.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (bash.ExitCode != 0 || lines.Length == 0 || lines.Any(l => !l.Contains('=', StringComparison.Ordinal)))
         {
-            throw new InvalidOperationException($"{script} backend_environment gave '{string.Join(' ', lines)}' ({bash.StandardError.ReadToEnd()}).");
+            throw new InvalidOperationException($"{script} backend_environment gave '{string.Join(' ', lines)}' ({bash.StandardError}).");
         }
 
         return lines.Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+    }
+
+    /// <summary>Runs one function of deploy/lib/memory.sh with <paramref name="arguments"/> as $1, $2...</summary>
+    private static (string Script, ProcessResult Bash) Source(string call, params string[] arguments)
+    {
+        var script = Path.Combine(RepoPaths.Root, "deploy", "lib", "memory.sh");
+        return (script, ProcessRun.Run("bash", ["-c", $"source \"$0\" && {call}", script, .. arguments], TimeSpan.FromSeconds(10)));
     }
 
     /// <summary>Docker's memory units (<c>50m</c>: b, k, m, g, all powers of 1024).</summary>

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace ImageGateway.TestSupport;
 
 /// <summary>The backend in the form it runs in production: published Native AOT by backend/publish-native.sh.</summary>
@@ -8,30 +6,14 @@ public static class NativeBackend
     /// <summary>Publishes (incrementally) and returns the executable, or null with the reason it cannot be made here.</summary>
     public static async Task<(string? Executable, string? WhyNot)> PublishAsync(TimeSpan timeout)
     {
-        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoPaths.Root };
-        info.ArgumentList.Add(Path.Combine(RepoPaths.Root, "backend/publish-native.sh"));
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout);
-        try
+        var publish = await ProcessRun.RunAsync("bash", [Path.Combine(RepoPaths.Root, "backend/publish-native.sh")], timeout, RepoPaths.Root);
+        if (publish.ExitCode != 0)
         {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"backend/publish-native.sh took more than {timeout}.");
-        }
-
-        var error = await stderr;
-        if (process.ExitCode != 0)
-        {
-            return error.Contains("clang not found", StringComparison.Ordinal)
+            return publish.StandardError.Contains("clang not found", StringComparison.Ordinal)
                 ? (null, "clang is not installed, so the backend cannot be published Native AOT (apt-get install clang zlib1g-dev)")
-                : throw new InvalidOperationException($"backend/publish-native.sh failed ({process.ExitCode}):\n{error}");
+                : throw new InvalidOperationException($"backend/publish-native.sh failed ({publish.ExitCode}):\n{publish.StandardError}");
         }
 
-        return ((await stdout).Trim().Split('\n')[^1], null);
+        return (publish.StandardOutput.Trim().Split('\n')[^1], null);
     }
 }

@@ -262,7 +262,7 @@ internal static class PngHeader
         if (!wholeChunk.IsEmpty && colorType is 0 or 2 or 3)
         {
             var stored = BinaryPrimitives.ReadUInt32BigEndian(wholeChunk[^4..]);
-            if (Crc32.Append(0, wholeChunk[4..^4]) != stored)
+            if (System.IO.Hashing.Crc32.HashToUInt32(wholeChunk[4..^4]) != stored)
             {
                 return HeaderRead.Corrupt("The PNG's tRNS chunk has a bad CRC: libpng drops the chunk, ImageSharp would apply it.");
             }

@@ -1,12 +1,12 @@
-using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
-using ImageGateway.LoadRunner.Load;
 using ImageGateway.LoadRunner.Payloads;
 using ImageGateway.LoadRunner.Scenarios;
 using ImageGateway.LoadRunner.Verdicts;
+using ImageGateway.TestSupport.Load;
 
 namespace ImageGateway.LoadRunner.Cli;
 

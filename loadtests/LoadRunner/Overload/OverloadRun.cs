@@ -1,11 +1,12 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using ImageGateway.LoadRunner.Classification;
 using ImageGateway.LoadRunner.Cli;
 using ImageGateway.LoadRunner.Load;
 using ImageGateway.LoadRunner.Payloads;
 using ImageGateway.LoadRunner.Statistics;
+using ImageGateway.TestSupport.Load;
 using ScottPlot;
 
 namespace ImageGateway.LoadRunner.Overload;
@@ -29,7 +30,7 @@ public static class OverloadRun
 
         var honour = options.HonourRetryAfter ? "honoured" : "ignored";
         Console.WriteLine($"loadrunner: overload against {options.Target}: clients {string.Join(", ", options.Steps)}, {options.StepDuration.TotalSeconds:0.#} s each, Retry-After {honour}, {legit.Count} payloads");
-        using var sender = new HttpRequestSender(options.Target, options.Timeout);
+        using var sender = new UploadSender(options.Target, options.Timeout, expectContinueAbove: LoadRun.ExpectContinueAbove);
         var mix = new PayloadMix(legit, [], 0);
         var steps = new List<OverloadStep>();
         var failed = false;
@@ -41,8 +42,8 @@ public static class OverloadRun
             }
 
             var statistics = new RunStatistics();
-            var engine = new LoadEngine(sender, mix, statistics, options.MaxInFlight, options.Seed, options.HonourRetryAfter);
-            await engine.RunAsync([new Phase($"{clients} clients", options.StepDuration, LoadModel.Closed, 0, clients)], stop);
+            var client = new LoadClient(sender, options.MaxInFlight, options.Seed, options.HonourRetryAfter);
+            await ClassifyingRecorder.RunAsync(client, mix, statistics, [new Phase($"{clients} clients", options.StepDuration, LoadModel.Closed, 0, clients)], stop);
             var snapshot = statistics.Snapshot();
             var step = OverloadStep.From(clients, options.StepDuration, snapshot);
             steps.Add(step);

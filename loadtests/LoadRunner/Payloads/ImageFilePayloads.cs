@@ -1,35 +1,25 @@
-using ImageGateway.LoadRunner.Payloads;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
+using ImageGateway.TestSupport;
 
 namespace ImageGateway.LoadRunner.Payloads;
 
 /// <summary>
 /// Image files given with <c>--image</c>, counted here by ImageSharp as 8-bit RGBA (white = all four
-/// channels 255); JPEG gets docs/load-testing.md's tolerance, max(16, pixels / 1000).
+/// channels 255, <see cref="ImageSharpDecode"/>); JPEG gets docs/load-testing.md's tolerance,
+/// max(16, pixels / 1000) (<see cref="CorpusExpectations.LossyTolerance(long)"/>).
 /// </summary>
 public static class ImageFilePayloads
 {
     public static Payload Load(string path)
     {
         var body = File.ReadAllBytes(path);
-        using var image = Image.Load<Rgba32>(body);
-        long white = 0;
-        image.ProcessPixelRows(rows =>
+        var decoded = ImageSharpDecode.Read(body);
+        if (decoded.Failed)
         {
-            for (var y = 0; y < rows.Height; y++)
-            {
-                foreach (var pixel in rows.GetRowSpan(y))
-                {
-                    if (pixel.PackedValue == uint.MaxValue)
-                    {
-                        white++;
-                    }
-                }
-            }
-        });
+            throw new InvalidDataException($"--image {path}: ImageSharp cannot decode it ({decoded.Failure}).");
+        }
+
         var isJpeg = body.Length > 2 && body[0] == 0xFF && body[1] == 0xD8;
-        var tolerance = isJpeg ? Math.Max(16, (long)image.Width * image.Height / 1000) : 0;
-        return new Payload("legit/file", Path.GetFileName(path), body, "application/octet-stream", Expectation.Counted(white, tolerance));
+        var tolerance = isJpeg ? CorpusExpectations.LossyTolerance((long)decoded.Width * decoded.Height) : 0;
+        return new Payload("legit/file", Path.GetFileName(path), body, "application/octet-stream", Expectation.Counted(decoded.White, tolerance));
     }
 }

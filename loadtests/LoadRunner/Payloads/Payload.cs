@@ -1,3 +1,5 @@
+using ImageGateway.TestSupport.Load;
+
 namespace ImageGateway.LoadRunner.Payloads;
 
 /// <summary>
@@ -8,6 +10,9 @@ public sealed record Payload(string Kind, string Name, byte[] Body, string Conte
 {
     /// <summary>A <c>Content-Encoding</c> header to send, for the lying-header inputs; null for none.</summary>
     public string? ContentEncoding { get; init; }
+
+    /// <summary>The request the load client sends for this payload.</summary>
+    public Upload Upload => new(Body, ContentType) { ContentEncoding = ContentEncoding };
 
     /// <summary>True for the legitimate traffic whose latency and errors the promises are about.</summary>
     public bool IsLegit => Kind.StartsWith("legit/", StringComparison.Ordinal);

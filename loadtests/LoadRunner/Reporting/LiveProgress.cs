@@ -1,7 +1,7 @@
 using System.Globalization;
-using ImageGateway.LoadRunner.Load;
 using ImageGateway.LoadRunner.Sampling;
 using ImageGateway.LoadRunner.Statistics;
+using ImageGateway.TestSupport.Load;
 using Spectre.Console;
 
 namespace ImageGateway.LoadRunner.Reporting;
@@ -10,7 +10,7 @@ namespace ImageGateway.LoadRunner.Reporting;
 /// Shows the run while it goes: a live Spectre.Console table on an interactive terminal, else one plain
 /// line every five seconds (CI logs).
 /// </summary>
-public sealed class LiveProgress(LoadEngine engine, RunStatistics statistics, ResourceSampler sampler, TimeSpan measured, bool live)
+public sealed class LiveProgress(LoadClient client, RunStatistics statistics, ResourceSampler sampler, TimeSpan measured, bool live)
 {
     public async Task ShowUntilAsync(Task run)
     {
@@ -40,8 +40,8 @@ public sealed class LiveProgress(LoadEngine engine, RunStatistics statistics, Re
         var last = s.LastSecond;
         var table = new Table().Border(TableBorder.Rounded).AddColumns("phase", "elapsed", "sent", "answered", "failures", "shed", "rejected", "last s: answers", "last s: p99 ms", "backend memory");
         table.AddRow(
-            Markup.Escape(engine.CurrentPhase?.Name ?? "-"),
-            $"{engine.MeasuredElapsed.TotalSeconds:0}/{measured.TotalSeconds:0} s",
+            Markup.Escape(client.CurrentPhase?.Name ?? "-"),
+            $"{client.MeasuredElapsed.TotalSeconds:0}/{measured.TotalSeconds:0} s",
             N(s.Sent),
             N(s.Completed),
             s.Failures > 0 ? $"[red]{N(s.Failures)}[/]" : "0",
@@ -57,7 +57,7 @@ public sealed class LiveProgress(LoadEngine engine, RunStatistics statistics, Re
     {
         var s = statistics.Progress();
         return string.Create(CultureInfo.InvariantCulture,
-            $"[{engine.CurrentPhase?.Name ?? "-"}] {engine.MeasuredElapsed.TotalSeconds:0}/{measured.TotalSeconds:0} s: sent {s.Sent}, answered {s.Completed}, failures {s.Failures}, shed {s.Shed}, rejected {s.Rejected}, last second p99 {s.LastSecond?.Latency.P99 ?? 0:0.0} ms; memory {Memory()}");
+            $"[{client.CurrentPhase?.Name ?? "-"}] {client.MeasuredElapsed.TotalSeconds:0}/{measured.TotalSeconds:0} s: sent {s.Sent}, answered {s.Completed}, failures {s.Failures}, shed {s.Shed}, rejected {s.Rejected}, last second p99 {s.LastSecond?.Latency.P99 ?? 0:0.0} ms; memory {Memory()}");
     }
 
     private string Memory()

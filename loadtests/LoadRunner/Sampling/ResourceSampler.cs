@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using ImageGateway.TestSupport;
 
 namespace ImageGateway.LoadRunner.Sampling;
 
@@ -66,7 +67,7 @@ public sealed class ResourceSampler(
         var second = Stopwatch.GetElapsedTime(_start).TotalSeconds;
         foreach (var (path, state) in _cgroups)
         {
-            state.Record(second, CgroupMemory.TryRead(path));
+            state.Record(second, MemoryCgroup.TryRead(path));
         }
 
         await Task.WhenAll(_metrics.Select(m => ScrapeAsync(m.Key, m.Value, second)));

@@ -1,5 +1,5 @@
-using ImageGateway.LoadRunner.Load;
 using ImageGateway.LoadRunner.Payloads;
+using ImageGateway.TestSupport.Load;
 
 namespace ImageGateway.LoadRunner.Scenarios;
 

@@ -193,8 +193,7 @@ public sealed class ColdContainerStressTests(ITestOutputHelper output)
     {
         var latencies = answers.Select(a => a.Elapsed.TotalMilliseconds).Order().ToArray();
         output.WriteLine($"{answers.Count} requests from {Clients} clients in {Burst.TotalSeconds} s; latency p50 {latencies[latencies.Length / 2]:0} ms, p99 {latencies[(int)(latencies.Length * 0.99)]:0} ms, max {latencies[^1]:0} ms");
-        var majorFaults = File.ReadLines(Path.Combine(cgroup.Path, "memory.stat")).FirstOrDefault(l => l.StartsWith("pgmajfault ", StringComparison.Ordinal)) ?? "pgmajfault unknown";
-        output.WriteLine($"cgroup: max usage {cgroup.MaxUsageBytes / 1048576.0:0.0} MiB of {ContainerLimit / 1048576} MiB, oom_kill {cgroup.OomKills}, {majorFaults} (page-ins: none means no thrashing)");
+        output.WriteLine($"cgroup: max usage {cgroup.MaxUsageBytes / 1048576.0:0.0} MiB of {ContainerLimit / 1048576} MiB, oom_kill {cgroup.OomKills}, pgmajfault {cgroup.Stat().MajorFaults} (page-ins: none means no thrashing)");
         foreach (var group in answers.GroupBy(a => (a.Item.Name, a.Status)).OrderBy(g => g.Key.Name))
         {
             output.WriteLine($"  {group.Key.Name,-34} {(group.Key.Status is { } s ? ((int)s).ToString(System.Globalization.CultureInfo.InvariantCulture) : "none"),4} x{group.Count()}");

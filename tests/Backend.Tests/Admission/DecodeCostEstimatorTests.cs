@@ -64,14 +64,5 @@ public sealed class DecodeCostEstimatorTests(ITestOutputHelper output)
         Assert.True(DecodeCostEstimator.Estimate(facts, bytes.Length) >= measured, $"estimate {DecodeCostEstimator.Estimate(facts, bytes.Length)} < measured {measured}");
     }
 
-    public static TheoryData<string> CorpusImages()
-    {
-        var data = new TheoryData<string>();
-        foreach (var image in CorpusManifest.All.Where(CorpusExpectations.IsCountable))
-        {
-            data.Add(image.Path);
-        }
-
-        return data;
-    }
+    public static TheoryData<string> CorpusImages() => new(CorpusManifest.Paths(CorpusExpectations.IsCountable));
 }

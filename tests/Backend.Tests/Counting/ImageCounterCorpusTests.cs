@@ -124,14 +124,5 @@ public sealed class ImageCounterCorpusTests
         return white;
     }
 
-    private static TheoryData<string> Rows(Func<CorpusImage, bool> predicate)
-    {
-        var data = new TheoryData<string>();
-        foreach (var image in CorpusManifest.All.Where(predicate))
-        {
-            data.Add(image.Path);
-        }
-
-        return data;
-    }
+    private static TheoryData<string> Rows(Func<CorpusImage, bool> predicate) => new(CorpusManifest.Paths(predicate));
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using ImageGateway.TestSupport;
 
@@ -92,20 +91,6 @@ public sealed class ProbeEndpointsTests
         Assert.Equal(1, exit);
     }
 
-    private static async Task<int> RunAsync(string assembly, params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(assembly);
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info)!;
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        var stderr = process.StandardError.ReadToEndAsync(cts.Token);
-        await process.WaitForExitAsync(cts.Token);
-        _ = await stderr;
-        return process.ExitCode;
-    }
+    private static async Task<int> RunAsync(string assembly, params string[] args) =>
+        (await ProcessRun.RunAsync("dotnet", [assembly, .. args], TimeSpan.FromSeconds(20))).ExitCode;
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 
@@ -63,6 +64,42 @@ public static class RawHttp
         }
 
         return received.ToString();
+    }
+
+    /// <summary>
+    /// Reads the first response whole: its head, then as many body bytes as its <c>Content-Length</c>
+    /// says (without waiting for the connection to close, which Kestrel may delay while it drains a
+    /// request body the client never sent).
+    /// </summary>
+    public static async Task<string> ReadResponseAsync(Socket socket, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        var received = new List<byte>();
+        var buffer = new byte[4096];
+        while (true)
+        {
+            var text = Encoding.ASCII.GetString(received.ToArray());
+            var headEnd = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+            if (headEnd >= 0)
+            {
+                var length = text[..headEnd].Split("\r\n")
+                    .Where(line => line.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase))
+                    .Select(line => int.Parse(line["Content-Length:".Length..].Trim(), CultureInfo.InvariantCulture))
+                    .FirstOrDefault();
+                if (received.Count >= headEnd + 4 + length)
+                {
+                    return text;
+                }
+            }
+
+            var read = await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
+            if (read == 0)
+            {
+                return text;
+            }
+
+            received.AddRange(buffer.AsSpan(0, read).ToArray());
+        }
     }
 
     /// <summary>Reads until the peer closes the connection; returns everything read.</summary>

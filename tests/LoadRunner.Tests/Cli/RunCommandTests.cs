@@ -1,5 +1,5 @@
 using ImageGateway.LoadRunner.Cli;
-using ImageGateway.LoadRunner.Load;
+using ImageGateway.TestSupport.Load;
 
 namespace ImageGateway.LoadRunner.Tests.Cli;
 

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using ImageGateway.TestSupport;
 
 namespace ImageGateway.Observability.Tests.Prometheus;
 
@@ -13,19 +13,7 @@ public static class Tools
     /// <summary>Runs <c>promtool</c> with <paramref name="stdin"/>; its exit code and everything it printed.</summary>
     public static async Task<(int ExitCode, string Output)> PromtoolAsync(string stdin, TimeSpan timeout, params string[] args)
     {
-        var info = new ProcessStartInfo(Require("promtool")) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.StandardInput.WriteAsync(stdin);
-        process.StandardInput.Close();
-        using var cts = new CancellationTokenSource(timeout);
-        await process.WaitForExitAsync(cts.Token);
-        return (process.ExitCode, (await stdout) + (await stderr));
+        var run = await ProcessRun.RunAsync(Require("promtool"), args, timeout, standardInput: stdin);
+        return (run.ExitCode, run.Output);
     }
 }

@@ -1,4 +1,5 @@
 using ImageGateway.Resilience.Tests.Support;
+using ImageGateway.TestSupport.Load;
 
 namespace ImageGateway.Resilience.Tests.Faults;
 
@@ -17,7 +18,7 @@ public sealed class KillBackendTests(ITestOutputHelper output)
     public async Task Kill9OneBackendUnderLoad_EveryUploadAnswered_502sOnlyBriefly_TheOtherServesTheRest()
     {
         await using var stack = await ResilientStack.StartAsync(output);
-        await using var load = LoadRun.Start(stack.Gateway.BaseAddress, Uploads.SmallPng);
+        await using var load = BackgroundLoad.Start(stack.Gateway.BaseAddress, Uploads.SmallPng);
 
         await Task.Delay(TimeSpan.FromSeconds(2));
         var killedAt = load.Elapsed;
@@ -38,7 +39,7 @@ public sealed class KillBackendTests(ITestOutputHelper output)
     public async Task Kill9Backend_WhenRestarted_RejoinsWithinSeconds()
     {
         await using var stack = await ResilientStack.StartAsync(output);
-        await using var load = LoadRun.Start(stack.Gateway.BaseAddress, Uploads.SmallPng);
+        await using var load = BackgroundLoad.Start(stack.Gateway.BaseAddress, Uploads.SmallPng);
 
         await Task.Delay(TimeSpan.FromSeconds(2));
         stack.Backends[0].Kill();
@@ -59,6 +60,6 @@ public sealed class KillBackendTests(ITestOutputHelper output)
         Assert.True(outcomes.Count(o => o.Start > otherKilledAt + RoutingAround && o.Status == 200) > 20, "the restarted backend served too little");
     }
 
-    private static string Window(List<Outcome> failures, TimeSpan from) =>
+    private static string Window(List<UploadOutcome> failures, TimeSpan from) =>
         failures.Count == 0 ? "none" : $"the last {(failures.Max(f => f.Start) - from).TotalSeconds:F2} s after the kill";
 }

@@ -1,4 +1,5 @@
 using ImageGateway.Resilience.Tests.Support;
+using ImageGateway.TestSupport.Load;
 
 namespace ImageGateway.Resilience.Tests.Faults;
 
@@ -12,7 +13,7 @@ public sealed class NotReadyBackendTests(ITestOutputHelper output)
     {
         await using var fake = await FakeBackend.StartAsync();
         await using var stack = await ResilientStack.StartAsync(output, backendCount: 1, extraDestinations: [fake.BaseAddress]);
-        await using var load = LoadRun.Start(stack.Gateway.BaseAddress, Uploads.SmallPng);
+        await using var load = BackgroundLoad.Start(stack.Gateway.BaseAddress, Uploads.SmallPng);
 
         Assert.True(await Eventually.HoldsAsync(() => fake.Uploads > 0, TimeSpan.FromSeconds(10)), "the ready fake never got an upload");
 

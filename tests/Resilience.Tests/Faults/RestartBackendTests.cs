@@ -1,5 +1,6 @@
 using ImageGateway.Common.Hosting;
 using ImageGateway.Resilience.Tests.Support;
+using ImageGateway.TestSupport.Load;
 
 namespace ImageGateway.Resilience.Tests.Faults;
 
@@ -12,7 +13,7 @@ public sealed class RestartBackendTests(ITestOutputHelper output)
     public async Task BackendsRestartedOneAfterTheOtherUnderLoad_EveryUploadAnswered200()
     {
         await using var stack = await ResilientStack.StartAsync(output);
-        await using var load = LoadRun.Start(stack.Gateway.BaseAddress, Uploads.SmallPng);
+        await using var load = BackgroundLoad.Start(stack.Gateway.BaseAddress, Uploads.SmallPng);
         var bound = new GracefulShutdownOptions().Total + TimeSpan.FromSeconds(5);
 
         await Task.Delay(TimeSpan.FromSeconds(2));

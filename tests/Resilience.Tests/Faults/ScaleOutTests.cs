@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using ImageGateway.Resilience.Tests.Support;
+using ImageGateway.TestSupport.Load;
 using ImageGateway.TestSupport;
 
 namespace ImageGateway.Resilience.Tests.Faults;
@@ -29,8 +30,8 @@ public sealed partial class ScaleOutTests(ITestOutputHelper output)
         var photo = CraftedImages.NoisePng(420, 420, seed: 3); // ~530 KB: about 1.6 MB of decode cost each
 
         // 32 impatient clients on each gateway (no pause, Retry-After ignored) for 8 s.
-        await using (var load1 = LoadRun.Start(gateway1.BaseAddress, photo, workers: 32, pause: TimeSpan.Zero, requestTimeout: TimeSpan.FromSeconds(15)))
-        await using (var load2 = LoadRun.Start(gateway2.BaseAddress, photo, workers: 32, pause: TimeSpan.Zero, requestTimeout: TimeSpan.FromSeconds(15)))
+        await using (var load1 = BackgroundLoad.Start(gateway1.BaseAddress, photo, users: 32, pause: TimeSpan.Zero, requestTimeout: TimeSpan.FromSeconds(15)))
+        await using (var load2 = BackgroundLoad.Start(gateway2.BaseAddress, photo, users: 32, pause: TimeSpan.Zero, requestTimeout: TimeSpan.FromSeconds(15)))
         {
             await Task.Delay(TimeSpan.FromSeconds(8));
             var outcomes = (await load1.StopAsync()).Concat(await load2.StopAsync()).ToList();
@@ -67,8 +68,8 @@ public sealed partial class ScaleOutTests(ITestOutputHelper output)
         // decode cost, over a 50 MiB backend's 14 MiB budget (it would answer 422), within the large one's.
         var big = CraftedImages.NoisePng(1600, 1600, seed: 5);
 
-        await using (var bigs = LoadRun.Start(gateway.BaseAddress, big, workers: 3, pause: TimeSpan.Zero, requestTimeout: TimeSpan.FromSeconds(20)))
-        await using (var thumbs = LoadRun.Start(gateway.BaseAddress, Uploads.SmallPng, workers: 4, pause: TimeSpan.FromMilliseconds(10)))
+        await using (var bigs = BackgroundLoad.Start(gateway.BaseAddress, big, users: 3, pause: TimeSpan.Zero, requestTimeout: TimeSpan.FromSeconds(20)))
+        await using (var thumbs = BackgroundLoad.Start(gateway.BaseAddress, Uploads.SmallPng, users: 4, pause: TimeSpan.FromMilliseconds(10)))
         {
             await Task.Delay(TimeSpan.FromSeconds(8));
             var bigOutcomes = await bigs.StopAsync();
@@ -83,7 +84,7 @@ public sealed partial class ScaleOutTests(ITestOutputHelper output)
         }
     }
 
-    private static string Describe(IEnumerable<Outcome> outcomes) =>
+    private static string Describe(IEnumerable<UploadOutcome> outcomes) =>
         string.Join(", ", outcomes.GroupBy(o => o.Status).OrderBy(g => g.Key).Select(g => $"{g.Key} x{g.Count()}"));
 
     /// <summary>The backend's <c>image_gateway_counting_requests_total</c> (scraped from its management port) for <paramref name="outcome"/> (and error type), summed over the other labels.</summary>

@@ -1,4 +1,5 @@
 using ImageGateway.Resilience.Tests.Support;
+using ImageGateway.TestSupport.Load;
 using ImageGateway.TestSupport;
 
 namespace ImageGateway.Resilience.Tests.Faults;
@@ -56,7 +57,7 @@ public sealed class SlowlorisTests(ITestOutputHelper output)
             return await SlowClient.UploadAsync(gateway.Port, photo, 40 * 1024, bound.Token);
         }).ToArray();
         await Task.Delay(TimeSpan.FromSeconds(4), bound.Token); // all 40 trickling
-        await using var load = LoadRun.Start(gateway.BaseAddress, Uploads.SmallPng, workers: 4, pause: TimeSpan.FromMilliseconds(50), requestTimeout: TimeSpan.FromSeconds(10));
+        await using var load = BackgroundLoad.Start(gateway.BaseAddress, Uploads.SmallPng, users: 4, pause: TimeSpan.FromMilliseconds(50), requestTimeout: TimeSpan.FromSeconds(10));
         await Task.Delay(TimeSpan.FromSeconds(15), bound.Token); // while they are still in flight (25 s each)
         var ordinary = await load.StopAsync();
         var slowStatuses = await Task.WhenAll(slow).WaitAsync(TimeSpan.FromSeconds(60));
@@ -149,7 +150,7 @@ public sealed class SlowlorisTests(ITestOutputHelper output)
 
         var headers = Enumerable.Range(0, Connections).Select(_ => SlowClient.DripAsync(port, SlowClient.EndlessHeaders, headerBound + Slack)).ToArray();
         var bodies = Enumerable.Range(0, Connections).Select(_ => SlowClient.DripAsync(port, slowBody, bodyBound + Slack)).ToArray();
-        await using var load = LoadRun.Start(stack.Gateway.BaseAddress, Uploads.SmallPng, workers: 2, pause: TimeSpan.FromMilliseconds(100));
+        await using var load = BackgroundLoad.Start(stack.Gateway.BaseAddress, Uploads.SmallPng, users: 2, pause: TimeSpan.FromMilliseconds(100));
 
         var bodyCuts = await Task.WhenAll(bodies).WaitAsync(bodyBound + Slack + TimeSpan.FromSeconds(30));
         var headerCuts = await Task.WhenAll(headers).WaitAsync(headerBound + Slack + TimeSpan.FromSeconds(30));

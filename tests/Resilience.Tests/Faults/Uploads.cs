@@ -1,3 +1,4 @@
+using ImageGateway.TestSupport.Load;
 using ImageGateway.TestSupport;
 
 namespace ImageGateway.Resilience.Tests.Faults;
@@ -8,6 +9,6 @@ internal static class Uploads
     public static readonly byte[] SmallPng = CraftedImages.Png(64, 64, rows: 64);
 
     /// <summary>Outcomes as lines, for failure messages.</summary>
-    public static string Describe(IEnumerable<Support.Outcome> outcomes) =>
+    public static string Describe(IEnumerable<UploadOutcome> outcomes) =>
         string.Join(Environment.NewLine, outcomes.Take(40));
 }

@@ -10,7 +10,7 @@ namespace ImageGateway.Common.Tests.Imaging.Headers;
 /// The BMP header model against ImageSharp 2.1.13's real decode and Pillow (the BMP reference), on
 /// hand-written bitmaps (<see cref="CraftedBmp"/>) and the corpus (BMP Suite).
 /// </summary>
-public sealed class BmpHeaderTests(ITestOutputHelper output)
+public sealed class BmpHeaderTests(ITestOutputHelper output) : HeaderReaderTests<BmpFacts>(output)
 {
     /// <summary>Corpus BMPs refused although Pillow reads them, each for a reason where the decoders part.</summary>
     private static readonly Dictionary<string, string> RefusedThoughPillowReadsThem = new()
@@ -22,16 +22,7 @@ public sealed class BmpHeaderTests(ITestOutputHelper output)
         ["bmpsuite/b/pal8badindex.bmp"] = "palette indices beyond the table: ImageSharp fails, Pillow makes them gray",
     };
 
-    public static TheoryData<string> CorpusBmps()
-    {
-        var data = new TheoryData<string>();
-        foreach (var image in CorpusManifest.All.Where(i => i.Extension == "bmp"))
-        {
-            data.Add(image.Path);
-        }
-
-        return data;
-    }
+    public static TheoryData<string> CorpusBmps() => new(CorpusManifest.Paths(i => i.Extension == "bmp"));
 
     [Theory]
     [MemberData(nameof(CorpusBmps))]
@@ -40,7 +31,7 @@ public sealed class BmpHeaderTests(ITestOutputHelper output)
         var image = CorpusManifest.Get(path);
         var bytes = File.ReadAllBytes(image.FullPath);
         var read = BmpHeader.Read(bytes, complete: true, bytes.Length);
-        output.WriteLine($"{path}: {read.Outcome} {read.Facts} {read.Detail}");
+        Output.WriteLine($"{path}: {read.Outcome} {read.Facts} {read.Detail}");
 
         if (image.PillowWhite is null)
         {
@@ -50,7 +41,7 @@ public sealed class BmpHeaderTests(ITestOutputHelper output)
 
         if (RefusedThoughPillowReadsThem.TryGetValue(path, out var reason))
         {
-            output.WriteLine(reason);
+            Output.WriteLine(reason);
             Assert.Equal(ProblemTypes.CorruptImage, read.Problem);
             return;
         }
@@ -252,7 +243,7 @@ public sealed class BmpHeaderTests(ITestOutputHelper output)
     {
         var bytes = CraftedBmp.Build(new BmpSpec(6, height, 8) { Compression = 1, RunLengthData = rle }).Bytes;
 
-        output.WriteLine(name);
+        Output.WriteLine(name);
         AssertCountsAsPillowDoes(bytes, BmpHeader.Read(bytes, complete: true, bytes.Length), white, 6, height);
     }
 
@@ -294,7 +285,7 @@ public sealed class BmpHeaderTests(ITestOutputHelper output)
     {
         var bytes = CraftedBmp.Build(new BmpSpec(6, 3, compression == 1 ? 8 : 4) { Compression = compression, RunLengthData = rle }).Bytes;
 
-        output.WriteLine(name);
+        Output.WriteLine(name);
         AssertRefused(BmpHeader.Read(bytes, complete: true, bytes.Length), ProblemTypes.CorruptImage, detail);
     }
 
@@ -337,7 +328,7 @@ public sealed class BmpHeaderTests(ITestOutputHelper output)
             Pixel = (x, y) => (x + y) % 3 == 0 ? uint.MaxValue : (x % 2 == 0 ? masks[0] | masks[1] : 0),
         });
 
-        output.WriteLine(name);
+        Output.WriteLine(name);
         AssertCountsAsPillowDoes(bytes, BmpHeader.Read(bytes, complete: true, bytes.Length), white, 11, 6);
     }
 
@@ -381,7 +372,7 @@ public sealed class BmpHeaderTests(ITestOutputHelper output)
                 }
 
                 var (bytes, white) = CraftedBmp.Build(new BmpSpec(21, 9, bits) { HeaderSize = headerSize, TopDown = topDown, ColorsUsed = headerSize == 12 ? null : 0 });
-                output.WriteLine($"{bits} bits, {headerSize}-byte header, top-down {topDown}");
+                Output.WriteLine($"{bits} bits, {headerSize}-byte header, top-down {topDown}");
                 AssertCountsAsPillowDoes(bytes, BmpHeader.Read(bytes, complete: true, bytes.Length), white, 21, 9);
             }
         }
@@ -398,7 +389,7 @@ public sealed class BmpHeaderTests(ITestOutputHelper output)
         AssertRefused(BmpHeader.Read(bytes, complete: true, bytes.Length), ProblemTypes.UnsupportedFormat, detail);
         var pillow = Pillow.Read(bytes);
         var imageSharp = DecodeCheck.Decode(bytes);
-        output.WriteLine($"Pillow {pillow}, ImageSharp {imageSharp.White}");
+        Output.WriteLine($"Pillow {pillow}, ImageSharp {imageSharp.White}");
         Assert.True(pillow.Refused || pillow.White != imageSharp.White, "the evidence: Pillow reads these pixels wrong");
     }
 
@@ -493,7 +484,7 @@ public sealed class BmpHeaderTests(ITestOutputHelper output)
         var copy = facts.NeedsNormalising ? bytes.Length : 0; // the normalised body, held while decoding
         var allocated = decoded.Allocated + copy;
 
-        output.WriteLine($"{kind} {width}x{height}: peak {decoded.AllocatorPeak}, allocated {allocated} (normalised copy {copy}), reservation {reservation}");
+        Output.WriteLine($"{kind} {width}x{height}: peak {decoded.AllocatorPeak}, allocated {allocated} (normalised copy {copy}), reservation {reservation}");
         Assert.True(decoded.AllocatorPeak <= reservation, $"allocator peak {decoded.AllocatorPeak} > reservation {reservation}");
         Assert.True(allocated <= reservation, $"allocated {allocated} > reservation {reservation}");
         Assert.True(reservation <= (allocated * 1.5) + Common.Imaging.DecodeCostEstimator.FixedBytes, $"reservation {reservation} is far above the {allocated} allocated");
@@ -515,32 +506,5 @@ public sealed class BmpHeaderTests(ITestOutputHelper output)
 
         data.AddRange([0, 1]);
         return data.ToArray();
-    }
-
-    private void AssertCountsAsPillowDoes(byte[] bytes, HeaderRead read, long expectedWhite, int width, int height, PillowResult? pillowSaid = null)
-    {
-        Assert.True(read.Outcome == HeaderOutcome.Accepted, $"{read.Outcome}: {read.Detail}");
-        var facts = Assert.IsType<BmpFacts>(read.Facts);
-        Assert.Equal((width, height), (facts.Width, facts.Height));
-
-        var decoded = DecodeCheck.Decode(DecodeCheck.Prepare(bytes, facts));
-        var pillow = pillowSaid ?? Pillow.Read(bytes);
-        var reservation = DecodeCheck.Reservation(facts, bytes.Length);
-        output.WriteLine($"facts {facts}; ImageSharp {decoded}; Pillow {pillow}; reservation {reservation}");
-
-        Assert.False(pillow.Refused, pillow.Refusal);
-        Assert.Equal((width, height), (decoded.Width, decoded.Height));
-        Assert.Equal((width, height), (pillow.Width, pillow.Height));
-        Assert.Equal(pillow.White, decoded.White);
-        Assert.Equal(expectedWhite, decoded.White);
-        Assert.True(decoded.AllocatorPeak <= reservation, $"allocator peak {decoded.AllocatorPeak} > reservation {reservation}");
-    }
-
-    private void AssertRefused(HeaderRead read, ProblemType problem, string detail)
-    {
-        output.WriteLine($"{read.Outcome} {read.Problem?.Type}: {read.Detail}");
-        Assert.Equal(HeaderOutcome.Refused, read.Outcome);
-        Assert.Equal(problem, read.Problem);
-        Assert.Contains(detail, read.Detail, StringComparison.Ordinal);
     }
 }

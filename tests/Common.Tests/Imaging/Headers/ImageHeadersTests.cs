@@ -19,7 +19,7 @@ public sealed class ImageHeadersTests
     [InlineData(626, 800, "image-too-large")]
     public void Read_PngOfSize_DecidesAgainstTheLimits(int width, int height, string? problem)
     {
-        var png = CraftedPng.Build(CraftedPng.Ihdr(width, height), CraftedPng.Chunk("IDAT", CraftedPng.Compress(new byte[1 + (3 * width)])), CraftedPng.Chunk("IEND", []));
+        var png = CraftedImages.Png(width, height, rows: 1);
 
         var read = ImageHeaders.Read(png, complete: true, png.Length, Limits);
 
@@ -54,16 +54,7 @@ public sealed class ImageHeadersTests
         Assert.Equal(ProblemTypes.CorruptImage, ImageHeaders.Read(png.AsSpan(0, 10), complete: true, 10, UploadLimits.Default).Problem);
     }
 
-    public static TheoryData<string> SizedCorpusImages()
-    {
-        var data = new TheoryData<string>();
-        foreach (var image in CorpusManifest.All.Where(i => i.Width is not null && CorpusExpectations.IsAccepted(i)))
-        {
-            data.Add(image.Path);
-        }
-
-        return data;
-    }
+    public static TheoryData<string> SizedCorpusImages() => new(CorpusManifest.Paths(i => i.Width is not null && CorpusExpectations.IsAccepted(i)));
 
     /// <summary>
     /// Every accepted corpus image the reference decoders sized: refused with a reason, or facts equal

@@ -10,21 +10,14 @@ namespace ImageGateway.Common.Tests.Imaging.Headers;
 /// (size, white pixels, allocator peak) and what Pillow/libjpeg reads. Inputs are written by hand
 /// (<see cref="CraftedJpeg"/>: flat blocks, white count known by construction) or taken from the corpus.
 /// </summary>
-public sealed class JpegHeaderTests(ITestOutputHelper output)
+public sealed class JpegHeaderTests(ITestOutputHelper output) : HeaderReaderTests<JpegFacts>(output)
 {
+    protected override long CountTolerance(JpegFacts facts) => CorpusExpectations.LossyTolerance(facts.Pixels);
+
     private static readonly JpegComponentSpec[] Ycc420 = [new(1, 2, 2), new(2, 1, 1), new(3, 1, 1)];
     private static readonly JpegComponentSpec[] Ycc444 = [new(1, 1, 1), new(2, 1, 1), new(3, 1, 1)];
 
-    public static TheoryData<string> CorpusJpegs()
-    {
-        var data = new TheoryData<string>();
-        foreach (var image in CorpusManifest.All.Where(i => i.Extension is "jpg" or "jpeg"))
-        {
-            data.Add(image.Path);
-        }
-
-        return data;
-    }
+    public static TheoryData<string> CorpusJpegs() => new(CorpusManifest.Paths(i => i.Extension is "jpg" or "jpeg"));
 
     [Theory]
     [MemberData(nameof(CorpusJpegs))]
@@ -33,7 +26,7 @@ public sealed class JpegHeaderTests(ITestOutputHelper output)
         var image = CorpusManifest.Get(path);
         var bytes = File.ReadAllBytes(image.FullPath);
         var read = JpegHeader.Read(bytes, complete: true, bytes.Length);
-        output.WriteLine($"{path}: {read.Outcome} {read.Facts} {read.Detail}");
+        Output.WriteLine($"{path}: {read.Outcome} {read.Facts} {read.Detail}");
 
         // Refused on purpose: Pillow does not read them (12-bit, truncated) or ImageSharp does not (arithmetic).
         var refusals = new Dictionary<string, ProblemType>
@@ -60,7 +53,7 @@ public sealed class JpegHeaderTests(ITestOutputHelper output)
     {
         var hidden = HiddenProgressiveImage();
         var visible = JpegParts.Split(CraftedJpeg.Build(new JpegSpec(16, 16) { Jfif = false }).Bytes);
-        var jpg0 = Segment(0xF0, hidden);
+        var jpg0 = CraftedJpeg.Segment(0xF0, hidden);
         var bytes = JpegParts.Join([visible[0], CraftedJpeg.JfifSegment, jpg0, .. visible.Skip(1)]);
 
         var read = JpegHeader.Read(bytes, complete: true, bytes.Length);
@@ -77,7 +70,7 @@ public sealed class JpegHeaderTests(ITestOutputHelper output)
     public void Read_AnyJpgnSegment_Refused(int marker)
     {
         var parts = JpegParts.Split(CraftedJpeg.Build(new JpegSpec(16, 16)).Bytes);
-        parts.Insert(2, Segment((byte)marker, [1, 2, 3, 4]));
+        parts.Insert(2, CraftedJpeg.Segment((byte)marker, [1, 2, 3, 4]));
         var bytes = JpegParts.Join(parts);
 
         AssertRefused(JpegHeader.Read(bytes, complete: true, bytes.Length), ProblemTypes.CorruptImage, $"JPG{marker - 0xF0}");
@@ -92,7 +85,7 @@ public sealed class JpegHeaderTests(ITestOutputHelper output)
         // RST0 and the three bytes, then skips the comment by its length.
         var (visibleBytes, visibleWhite) = CraftedJpeg.Build(new JpegSpec(40, 24) { Jfif = false });
         var visible = JpegParts.Split(visibleBytes);
-        var comment = Segment(0xFE, [0x00, .. HiddenProgressiveImage()]);
+        var comment = CraftedJpeg.Segment(0xFE, [0x00, .. HiddenProgressiveImage()]);
         var bytes = JpegParts.Join([visible[0], CraftedJpeg.JfifSegment, [0xFF, 0xD0, 0x00, 0x10, 0x01], comment, .. visible.Skip(1)]);
 
         var read = JpegHeader.Read(bytes, complete: true, bytes.Length);
@@ -149,7 +142,7 @@ public sealed class JpegHeaderTests(ITestOutputHelper output)
 
         var read = JpegHeader.Read(bytes, complete: true, bytes.Length);
 
-        output.WriteLine(what);
+        Output.WriteLine(what);
         Assert.Equal(stray.Length, Assert.IsType<JpegFacts>(read.Facts).StrayBytes);
         AssertCountsAsPillowDoes(bytes, read, white, 61, 47);
         Assert.Equal(clean, JpegNormaliser.Normalise(bytes, (JpegFacts)read.Facts!).ToArray());
@@ -230,7 +223,7 @@ public sealed class JpegHeaderTests(ITestOutputHelper output)
         var spec = new JpegSpec(48, 40) { Components = components.Select(c => new JpegComponentSpec(c[0], c[1] >> 4, c[1] & 0x0F)).ToArray(), Jfif = jfif };
         var (bytes, white) = CraftedJpeg.Build(spec);
 
-        output.WriteLine(name);
+        Output.WriteLine(name);
         AssertColourSpaceVerdict(bytes, white, accepted);
     }
 
@@ -270,7 +263,7 @@ public sealed class JpegHeaderTests(ITestOutputHelper output)
             _ => CraftedJpeg.Build(plain with { Components = [new((byte)'R', 1, 1), new((byte)'G', 1, 1), new((byte)'B', 1, 1)], SameValueInEveryComponent = true }),
         };
 
-        output.WriteLine(name);
+        Output.WriteLine(name);
         AssertColourSpaceVerdict(bytes, number == 7 ? -1 : white, accepted);
     }
 
@@ -312,7 +305,7 @@ public sealed class JpegHeaderTests(ITestOutputHelper output)
     {
         // ImageSharp's marker search can land inside a segment and decode every FF DA it meets there.
         var payload = Enumerable.Repeat<byte[]>([0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00], JpegHeader.MaxScans).SelectMany(b => b).ToArray();
-        var bytes = WithSegment(new JpegSpec(16, 16), Segment(0xFE, payload), before: 0xDB).Bytes;
+        var bytes = WithSegment(new JpegSpec(16, 16), CraftedJpeg.Segment(0xFE, payload), before: 0xDB).Bytes;
 
         AssertRefused(JpegHeader.Read(bytes, complete: true, bytes.Length), ProblemTypes.ImageTooComplex, "start-of-scan");
     }
@@ -365,7 +358,7 @@ public sealed class JpegHeaderTests(ITestOutputHelper output)
         // a prefix's read (the gateway's) stops at the first scan header, with the same cost.
         var spec = new JpegSpec(640, 480) { Components = Ycc420, Progressive = progressive };
         var valid = CraftedJpeg.Build(spec).Bytes;
-        var (bytes, _) = WithSegment(spec, Segment(0xF3, [1, 2, 3]), before: 0xD9);
+        var (bytes, _) = WithSegment(spec, CraftedJpeg.Segment(0xF3, [1, 2, 3]), before: 0xD9);
 
         var asPrefix = Assert.IsType<JpegFacts>(JpegHeader.Read(bytes, complete: false, bytes.Length).Facts);
         var validWhole = Assert.IsType<JpegFacts>(JpegHeader.Read(valid, complete: true, valid.Length).Facts);
@@ -445,7 +438,7 @@ public sealed class JpegHeaderTests(ITestOutputHelper output)
                 break;
         }
 
-        output.WriteLine(name);
+        Output.WriteLine(name);
         AssertRefused(JpegHeader.Read(list.ToArray(), complete: true, list.Count), ProblemTypes.CorruptImage, "restart");
     }
 
@@ -484,7 +477,7 @@ public sealed class JpegHeaderTests(ITestOutputHelper output)
         AssertRefused(JpegHeader.Read(bytes, complete: true, bytes.Length), ProblemTypes.CorruptImage, "redefines quantisation table 0");
         var pillow = Pillow.Read(bytes);
         var raw = DecodeCheck.Decode(bytes);
-        output.WriteLine($"Pillow {pillow}, ImageSharp {raw.White}");
+        Output.WriteLine($"Pillow {pillow}, ImageSharp {raw.White}");
         Assert.NotEqual(pillow.White, raw.White); // the evidence: the decoders really differ here
     }
 
@@ -525,7 +518,7 @@ public sealed class JpegHeaderTests(ITestOutputHelper output)
     public void Read_MarkersLibjpegOrPillowRefuse_Refused(int marker, string detail)
     {
         var parts = JpegParts.Split(CraftedJpeg.Build(new JpegSpec(16, 16)).Bytes);
-        parts.Insert(2, marker is 0x01 or 0xD8 ? [0xFF, (byte)marker] : Segment((byte)marker, [0, 0]));
+        parts.Insert(2, marker is 0x01 or 0xD8 ? [0xFF, (byte)marker] : CraftedJpeg.Segment((byte)marker, [0, 0]));
         var bytes = JpegParts.Join(parts);
 
         AssertRefused(JpegHeader.Read(bytes, complete: true, bytes.Length), ProblemTypes.CorruptImage, detail);
@@ -655,7 +648,7 @@ public sealed class JpegHeaderTests(ITestOutputHelper output)
         var decoded = DecodeCheck.Decode(bytes);
         var reservation = DecodeCheck.Reservation(facts, bytes.Length);
 
-        output.WriteLine($"{kind} {width}x{height}: peak {decoded.AllocatorPeak}, allocated {decoded.Allocated}, reservation {reservation} ({(double)reservation / decoded.Allocated:0.00}x allocated)");
+        Output.WriteLine($"{kind} {width}x{height}: peak {decoded.AllocatorPeak}, allocated {decoded.Allocated}, reservation {reservation} ({(double)reservation / decoded.Allocated:0.00}x allocated)");
         Assert.Equal(white, decoded.White);
         Assert.True(decoded.AllocatorPeak <= reservation, $"allocator peak {decoded.AllocatorPeak} > reservation {reservation}");
         Assert.True(decoded.Allocated <= reservation, $"allocated {decoded.Allocated} > reservation {reservation}");
@@ -668,9 +661,6 @@ public sealed class JpegHeaderTests(ITestOutputHelper output)
         var hidden = CraftedJpeg.Build(new JpegSpec(1024, 1024) { Progressive = true, EmptyAcScans = 0, Jfif = false, IsWhite = (_, _) => false }).Bytes;
         return hidden[2..];
     }
-
-    private static byte[] Segment(byte marker, byte[] payload) =>
-        [0xFF, marker, (byte)((payload.Length + 2) >> 8), (byte)(payload.Length + 2), .. payload];
 
     private static (byte[] Bytes, long White) WithSegment(JpegSpec spec, byte[] segment, byte before)
     {
@@ -685,7 +675,7 @@ public sealed class JpegHeaderTests(ITestOutputHelper output)
         var read = JpegHeader.Read(bytes, complete: true, bytes.Length);
         var pillow = Pillow.Read(bytes);
         var (raw, error) = DecodeCheck.TryDecode(bytes);
-        output.WriteLine($"reader {read.Outcome} {read.Facts} {read.Detail}; Pillow {pillow}; ImageSharp {raw?.White.ToString() ?? error!.Message}");
+        Output.WriteLine($"reader {read.Outcome} {read.Facts} {read.Detail}; Pillow {pillow}; ImageSharp {raw?.White.ToString() ?? error!.Message}");
         if (accepted)
         {
             AssertCountsAsPillowDoes(bytes, read, white < 0 ? pillow.White : white, pillow.Width, pillow.Height);
@@ -695,34 +685,5 @@ public sealed class JpegHeaderTests(ITestOutputHelper output)
             AssertRefused(read, ProblemTypes.CorruptImage, "");
             Assert.True(raw is null || raw.White != pillow.White, "a refusal here must be one where the decoders really disagree");
         }
-    }
-
-    private void AssertCountsAsPillowDoes(byte[] bytes, HeaderRead read, long expectedWhite, int width, int height, PillowResult? pillowSaid = null)
-    {
-        Assert.True(read.Outcome == HeaderOutcome.Accepted, $"{read.Outcome}: {read.Detail}");
-        var facts = Assert.IsType<JpegFacts>(read.Facts);
-        Assert.Equal((width, height), (facts.Width, facts.Height));
-
-        var prepared = DecodeCheck.Prepare(bytes, facts);
-        var decoded = DecodeCheck.Decode(prepared);
-        var pillow = pillowSaid ?? Pillow.Read(bytes);
-        var reservation = DecodeCheck.Reservation(facts, bytes.Length);
-        output.WriteLine($"facts {facts}; ImageSharp {decoded}; Pillow {pillow}; reservation {reservation}");
-
-        Assert.False(pillow.Refused, pillow.Refusal);
-        Assert.Equal((width, height), (decoded.Width, decoded.Height));
-        Assert.Equal((width, height), (pillow.Width, pillow.Height));
-        var tolerance = Math.Max(16, (long)width * height / 1000);
-        Assert.True(Math.Abs(decoded.White - pillow.White) <= tolerance, $"ImageSharp counts {decoded.White}, Pillow {pillow.White}");
-        Assert.True(Math.Abs(decoded.White - expectedWhite) <= tolerance, $"ImageSharp counts {decoded.White}, expected {expectedWhite}");
-        Assert.True(decoded.AllocatorPeak <= reservation, $"allocator peak {decoded.AllocatorPeak} > reservation {reservation}");
-    }
-
-    private void AssertRefused(HeaderRead read, ProblemType problem, string detail)
-    {
-        output.WriteLine($"{read.Outcome} {read.Problem?.Type}: {read.Detail}");
-        Assert.Equal(HeaderOutcome.Refused, read.Outcome);
-        Assert.Equal(problem, read.Problem);
-        Assert.Contains(detail, read.Detail, StringComparison.Ordinal);
     }
 }

@@ -1,4 +1,4 @@
-namespace ImageGateway.LoadRunner.Load;
+namespace ImageGateway.TestSupport.Load;
 
 /// <summary>How load is applied: NBomber's "load simulations".</summary>
 public enum LoadModel
@@ -17,6 +17,16 @@ public enum LoadModel
 /// </summary>
 public sealed record Phase(string Name, TimeSpan Duration, LoadModel Model, double Rate, int VirtualUsers, bool Counted = true, double? RampTo = null)
 {
+    /// <summary>Closed model: how long each user waits after an answer before its next request (think time); zero by default.</summary>
+    public TimeSpan Pause { get; init; }
+
+    /// <summary>
+    /// A closed phase of <paramref name="users"/> that runs until the client is stopped (a day at most),
+    /// each user waiting <paramref name="pause"/> after every answer.
+    /// </summary>
+    public static Phase UntilStopped(int users, TimeSpan pause) =>
+        new("until stopped", TimeSpan.FromDays(1), LoadModel.Closed, 0, users) { Pause = pause };
+
     /// <summary>The load level (requests/s or users) at the start of the phase.</summary>
     public double StartLevel => Model == LoadModel.Open ? Rate : VirtualUsers;
 

@@ -1,4 +1,4 @@
-namespace ImageGateway.LoadRunner.Load;
+namespace ImageGateway.TestSupport.Load;
 
 /// <summary>
 /// The intended send times of an open-model phase whose rate goes linearly from <see cref="Rate"/> to

@@ -1,6 +1,6 @@
-using ImageGateway.LoadRunner.Load;
+using ImageGateway.TestSupport.Load;
 
-namespace ImageGateway.LoadRunner.Tests.Load;
+namespace ImageGateway.TestSupport.Tests.Load;
 
 public sealed class OpenScheduleTests
 {
