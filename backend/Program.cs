@@ -1,4 +1,5 @@
 using ImageGateway.Backend.Admission;
+using ImageGateway.Backend.Api;
 using ImageGateway.Backend.Counting;
 using ImageGateway.Backend.Decoding;
 using ImageGateway.Backend.Health;
@@ -14,11 +15,11 @@ SelfProbe.ExitIfRequested(args);
 
 var builder = WebApplication.CreateSlimBuilder(args);
 
-builder.Services.AddProblemDetails();
 builder.AddContainerMemory();
 builder.AddDecodeAdmission();
 builder.AddLoadReports();
 builder.AddCounting();
+builder.AddCountingApi();
 builder.AddDecodeWorkers();
 builder.AddBackendMetrics();
 builder.AddBackendHealth();

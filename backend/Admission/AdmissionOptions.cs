@@ -1,9 +1,11 @@
+using System.ComponentModel.DataAnnotations;
+using ImageGateway.Common.Settings;
 using Microsoft.Extensions.Options;
 
 namespace ImageGateway.Backend.Admission;
 
 /// <summary>How long and how much work may wait for the decode budget. Bound from the <c>Admission</c> section.</summary>
-public sealed class AdmissionOptions
+public sealed class AdmissionOptions : IValidatableObject
 {
     public const string SectionName = "Admission";
 
@@ -13,6 +15,7 @@ public sealed class AdmissionOptions
     /// it must hold a few budgets or the largest images, which need most of one, would find it full
     /// behind small ones and never get in (measured under 64 clients with 1: none did). Default 8; 0 to 16.
     /// </summary>
+    [Range(0.0, 16.0)]
     public double QueueBudgets { get; set; } = 8.0;
 
     /// <summary>
@@ -22,6 +25,7 @@ public sealed class AdmissionOptions
     /// clients on 2 cores, 32 waiting requests mostly timed out and the largest images never got
     /// through; with 8 they did. Default 8; 0 to 4096.
     /// </summary>
+    [Range(0, 4096)]
     public int QueueRequests { get; set; } = 8;
 
     /// <summary>Longest wait for the budget before 503. Default 2 s (so every answer comes well within 5 s); at most 30 s.</summary>
@@ -29,35 +33,13 @@ public sealed class AdmissionOptions
 
     /// <summary>The <c>Retry-After</c> sent with a 503. Default 1 s; 1 s to 1 min.</summary>
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The rules the annotations cannot state (time ranges); called by <see cref="AdmissionOptionsValidator"/>.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) => OptionRules.Failures(
+        OptionRules.Within(QueueTimeout, TimeSpan.Zero, TimeSpan.FromSeconds(30), SectionName, nameof(QueueTimeout)),
+        OptionRules.Within(RetryAfter, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), SectionName, nameof(RetryAfter)));
 }
 
-/// <summary>Checks <see cref="AdmissionOptions"/> at start-up; a bad value stops the process naming its key.</summary>
-public sealed class AdmissionOptionsValidator : IValidateOptions<AdmissionOptions>
-{
-    public ValidateOptionsResult Validate(string? name, AdmissionOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        var failures = new List<string>();
-        if (options.QueueBudgets is < 0 or > 16 || double.IsNaN(options.QueueBudgets))
-        {
-            failures.Add($"{AdmissionOptions.SectionName}:{nameof(AdmissionOptions.QueueBudgets)} must be 0 to 16, not {options.QueueBudgets}.");
-        }
-
-        if (options.QueueRequests is < 0 or > 4096)
-        {
-            failures.Add($"{AdmissionOptions.SectionName}:{nameof(AdmissionOptions.QueueRequests)} must be 0 to 4096, not {options.QueueRequests}.");
-        }
-
-        if (options.QueueTimeout < TimeSpan.Zero || options.QueueTimeout > TimeSpan.FromSeconds(30))
-        {
-            failures.Add($"{AdmissionOptions.SectionName}:{nameof(AdmissionOptions.QueueTimeout)} must be 0 to 30 s, not {options.QueueTimeout}.");
-        }
-
-        if (options.RetryAfter < TimeSpan.FromSeconds(1) || options.RetryAfter > TimeSpan.FromMinutes(1))
-        {
-            failures.Add($"{AdmissionOptions.SectionName}:{nameof(AdmissionOptions.RetryAfter)} must be 1 s to 1 min, not {options.RetryAfter}.");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-    }
-}
+/// <summary>Source-generated validation of <see cref="AdmissionOptions"/> (no reflection: Native AOT): its ranges, then its <see cref="AdmissionOptions.Validate"/>.</summary>
+[OptionsValidator]
+public sealed partial class AdmissionOptionsValidator : IValidateOptions<AdmissionOptions>;

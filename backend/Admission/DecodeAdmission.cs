@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Threading.RateLimiting;
 using ImageGateway.Backend.Memory;
-using ImageGateway.Backend.Metrics;
+using ImageGateway.Backend.Tracing;
 using ImageGateway.Common.Observability;
 using Microsoft.Extensions.Options;
 

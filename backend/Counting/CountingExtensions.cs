@@ -2,12 +2,11 @@ namespace ImageGateway.Backend.Counting;
 
 public static class CountingExtensions
 {
-    /// <summary>Registers the counting endpoint's options (validated at start-up) and its JSON. The decoding itself is the workers' (<c>AddDecodeWorkers</c>).</summary>
+    /// <summary>Registers the counting limits (validated at start-up). The decoding itself is the workers' (<c>AddDecodeWorkers</c>); the endpoint is <c>AddCountingApi</c>'s.</summary>
     public static IHostApplicationBuilder AddCounting(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptionsWithValidateOnStart<CountingOptions, CountingOptionsValidator>()
             .Bind(builder.Configuration.GetSection(CountingOptions.SectionName));
-        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, CountingJsonContext.Default));
         return builder;
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using ImageGateway.Backend.Metrics;
+using ImageGateway.Backend.Kernels;
+using ImageGateway.Backend.Tracing;
 using ImageGateway.Common.Imaging;
 using ImageGateway.Common.Imaging.Headers;
 using ImageGateway.Common.Observability;
@@ -168,7 +169,7 @@ public sealed class ImageCounter
         {
             for (var y = 0; y < accessor.Height; y++)
             {
-                white += WhitePixelCounter.Count<TReference>(accessor.GetRowSpan(y));
+                white += WhiteMaskKernels.Count<TReference>(accessor.GetRowSpan(y));
             }
         });
         return white;

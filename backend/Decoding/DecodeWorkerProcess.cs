@@ -39,8 +39,8 @@ public static class DecodeWorkerProcess
         try
         {
             // A limit the runtime ignored (Native AOT ignores a 0x prefix) would let one decode take the container.
-            ContainerMemoryExtensions.CheckHeapHardLimitInForce(
-                Environment.GetEnvironmentVariable(ContainerMemoryExtensions.HeapHardLimitVariable), GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+            GcHeapHardLimit.CheckInForce(
+                Environment.GetEnvironmentVariable(GcHeapHardLimit.Variable), GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
 
             using var input = Console.OpenStandardInput();
             using var output = Console.OpenStandardOutput();

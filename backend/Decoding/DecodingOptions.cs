@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
-using System.Globalization;
+using ImageGateway.Backend.Memory;
+using ImageGateway.Common.Settings;
 using Microsoft.Extensions.Options;
 
 namespace ImageGateway.Backend.Decoding;
@@ -8,7 +9,7 @@ namespace ImageGateway.Backend.Decoding;
 /// The decode workers: how many, their memory, their deadlines and the poison memory. Bound from the
 /// <c>Decoding</c> section; validated at start-up (a bad value stops the process naming its key).
 /// </summary>
-public sealed class DecodingOptions
+public sealed class DecodingOptions : IValidatableObject
 {
     public const string SectionName = "Decoding";
 
@@ -73,57 +74,28 @@ public sealed class DecodingOptions
 
     /// <summary>The worker count in force: <see cref="Workers"/>, or one per processor.</summary>
     public int EffectiveWorkers => Workers ?? Math.Clamp(Environment.ProcessorCount, 1, 64);
+
+    /// <summary>The least heap a worker may be given: 4 MiB (400000 in hexadecimal).</summary>
+    public const long MinimumWorkerHeapBytes = 4L * 1024 * 1024;
+
+    /// <summary>
+    /// The rules the annotations cannot state: time ranges, the deadlines' order, the heap limit's
+    /// format. Called by <see cref="DecodingOptionsValidator"/> after the ranges.
+    /// </summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) => OptionRules.Failures(
+        OptionRules.Within(MinimumDeadline, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(1), SectionName, nameof(MinimumDeadline)),
+        OptionRules.Within(MaximumDeadline, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(5), SectionName, nameof(MaximumDeadline)),
+        OptionRules.Within(StallTimeout, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(5), SectionName, nameof(StallTimeout)),
+        OptionRules.Within(PoisonLifetime, TimeSpan.FromSeconds(1), TimeSpan.FromDays(7), SectionName, nameof(PoisonLifetime)),
+        OptionRules.Within(WorkerStartTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2), SectionName, nameof(WorkerStartTimeout)),
+        MinimumDeadline <= MaximumDeadline ? null : OptionRules.Failure(SectionName, nameof(MinimumDeadline),
+            $"({MinimumDeadline}) is longer than {SectionName}:{nameof(MaximumDeadline)} ({MaximumDeadline})"),
+        MaximumDeadline <= StallTimeout ? null : OptionRules.Failure(SectionName, nameof(MaximumDeadline),
+            $"({MaximumDeadline}) is longer than {SectionName}:{nameof(StallTimeout)} ({StallTimeout}): a decode could never use its CPU deadline"),
+        WorkerHeapHardLimit is not { } limit || GcHeapHardLimit.ParseBytes(limit) >= MinimumWorkerHeapBytes ? null : OptionRules.Failure(SectionName, nameof(WorkerHeapHardLimit),
+            $"is '{limit}'; it must be a byte count in hexadecimal digits without 0x, as {GcHeapHardLimit.Variable} wants it (deploy/lib/memory.sh), at least 4 MiB (400000)"));
 }
 
-/// <summary>Source-generated validation of the ranges of <see cref="DecodingOptions"/> (no reflection: Native AOT).</summary>
+/// <summary>Source-generated validation of <see cref="DecodingOptions"/> (no reflection: Native AOT): its ranges, then its <see cref="DecodingOptions.Validate"/>.</summary>
 [OptionsValidator]
 public sealed partial class DecodingOptionsValidator : IValidateOptions<DecodingOptions>;
-
-/// <summary>The rules of <see cref="DecodingOptions"/> that compare fields or read a format.</summary>
-public sealed class DecodingOptionsRules : IValidateOptions<DecodingOptions>
-{
-    public ValidateOptionsResult Validate(string? name, DecodingOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        var failures = new List<string>();
-        Within(failures, nameof(DecodingOptions.MinimumDeadline), options.MinimumDeadline, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(1));
-        Within(failures, nameof(DecodingOptions.MaximumDeadline), options.MaximumDeadline, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(5));
-        Within(failures, nameof(DecodingOptions.StallTimeout), options.StallTimeout, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(5));
-        Within(failures, nameof(DecodingOptions.PoisonLifetime), options.PoisonLifetime, TimeSpan.FromSeconds(1), TimeSpan.FromDays(7));
-        Within(failures, nameof(DecodingOptions.WorkerStartTimeout), options.WorkerStartTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2));
-        if (options.MinimumDeadline > options.MaximumDeadline)
-        {
-            failures.Add($"{DecodingOptions.SectionName}:{nameof(DecodingOptions.MinimumDeadline)} ({options.MinimumDeadline}) is longer than {DecodingOptions.SectionName}:{nameof(DecodingOptions.MaximumDeadline)} ({options.MaximumDeadline}).");
-        }
-
-        if (options.MaximumDeadline > options.StallTimeout)
-        {
-            failures.Add($"{DecodingOptions.SectionName}:{nameof(DecodingOptions.MaximumDeadline)} ({options.MaximumDeadline}) is longer than {DecodingOptions.SectionName}:{nameof(DecodingOptions.StallTimeout)} ({options.StallTimeout}): a decode could never use its CPU deadline.");
-        }
-
-        if (options.WorkerHeapHardLimit is { } limit && !IsHeapLimit(limit))
-        {
-            failures.Add($"{DecodingOptions.SectionName}:{nameof(DecodingOptions.WorkerHeapHardLimit)} is '{limit}'; it must be a byte count in hexadecimal digits without 0x, as DOTNET_GCHeapHardLimit wants it (deploy/lib/memory.sh), at least 4 MiB (400000).");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-    }
-
-    // TimeSpan ranges are checked here: [Range(typeof(TimeSpan), ...)] converts through reflection (not trimmable).
-    private static void Within(List<string> failures, string key, TimeSpan value, TimeSpan min, TimeSpan max)
-    {
-        if (value < min || value > max)
-        {
-            failures.Add($"{DecodingOptions.SectionName}:{key} must be {min} to {max}, not {value}.");
-        }
-    }
-
-    /// <summary>The heap limit in bytes that <paramref name="hex"/> states, or null when it is not plain hexadecimal digits.</summary>
-    public static long? HeapLimitBytes(string hex) =>
-        hex.Length is > 0 and <= 15 && hex.All(Uri.IsHexDigit)
-            && long.TryParse(hex, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var bytes)
-            ? bytes
-            : null;
-
-    private static bool IsHeapLimit(string hex) => HeapLimitBytes(hex) >= 4L * 1024 * 1024;
-}

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using ImageGateway.Backend.Admission;
 using ImageGateway.Backend.Counting;
 using ImageGateway.Backend.Metrics;
+using ImageGateway.Backend.Tracing;
 using ImageGateway.Common.Observability;
 using ImageGateway.Common.Problems;
 using Microsoft.Extensions.Options;

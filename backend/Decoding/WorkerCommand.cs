@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using ImageGateway.Backend.Memory;
 
 namespace ImageGateway.Backend.Decoding;
 
@@ -70,10 +71,10 @@ public sealed class WorkerCommand
         }
 
         // The server's limit is the server's: a worker gets its own, or none.
-        info.Environment.Remove(Memory.ContainerMemoryExtensions.HeapHardLimitVariable);
+        info.Environment.Remove(GcHeapHardLimit.Variable);
         if (HeapHardLimit is not null)
         {
-            info.Environment[Memory.ContainerMemoryExtensions.HeapHardLimitVariable] = HeapHardLimit;
+            info.Environment[GcHeapHardLimit.Variable] = HeapHardLimit;
         }
 
         return info;

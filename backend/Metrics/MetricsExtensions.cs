@@ -1,3 +1,4 @@
+using ImageGateway.Backend.Tracing;
 using ImageGateway.Common.Observability;
 
 namespace ImageGateway.Backend.Metrics;

@@ -1,10 +1,12 @@
+using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
-using System.Runtime.InteropServices;
 using ImageGateway.Backend.Counting;
+using ImageGateway.Backend.Kernels;
+using ImageGateway.Backend.Memory;
 using ImageGateway.Common.Imaging;
 using ImageGateway.Common.Imaging.Headers;
 using ImageGateway.TestSupport;
@@ -82,14 +84,14 @@ public class DecodeBenchmarks
                 var row = rows.GetRowSpan(y);
                 if (typeof(TPixel) == typeof(Rgba32))
                 {
-                    WhitePixelCounter.Mark(MemoryMarshal.Cast<TPixel, Rgba32>(row), mask);
+                    WhiteMaskKernels.Mark(MemoryMarshal.Cast<TPixel, Rgba32>(row), mask);
                 }
                 else
                 {
-                    WhitePixelCounter.Mark(MemoryMarshal.Cast<TPixel, Rgba64>(row), mask);
+                    WhiteMaskKernels.Mark(MemoryMarshal.Cast<TPixel, Rgba64>(row), mask);
                 }
 
-                white += WhitePixelCounter.Count<Rgba32>(MemoryMarshal.Cast<byte, WhiteMask<Rgba32>>(mask));
+                white += WhiteMaskKernels.Count<Rgba32>(MemoryMarshal.Cast<byte, WhiteMask<Rgba32>>(mask));
             }
         });
         return white;

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
-using ImageGateway.Backend.Counting;
+using ImageGateway.Backend.Kernels;
 using SixLabors.ImageSharp.PixelFormats;
 
 namespace ImageGateway.LoadTests.Benchmarks;
@@ -61,14 +61,14 @@ public class KernelBenchmarks
             switch (Pixel)
             {
                 case "Mask":
-                    white += WhitePixelCounter.Count<Rgba32>(MemoryMarshal.Cast<byte, WhiteMask<Rgba32>>(row));
+                    white += WhiteMaskKernels.Count<Rgba32>(MemoryMarshal.Cast<byte, WhiteMask<Rgba32>>(row));
                     break;
                 case "Rgba32":
-                    WhitePixelCounter.Mark(MemoryMarshal.Cast<byte, Rgba32>(row), _mask);
+                    WhiteMaskKernels.Mark(MemoryMarshal.Cast<byte, Rgba32>(row), _mask);
                     white += _mask[^1];
                     break;
                 default:
-                    WhitePixelCounter.Mark(MemoryMarshal.Cast<byte, Rgba64>(row), _mask);
+                    WhiteMaskKernels.Mark(MemoryMarshal.Cast<byte, Rgba64>(row), _mask);
                     white += _mask[^1];
                     break;
             }

@@ -1,4 +1,5 @@
 using ImageGateway.Backend.Counting;
+using ImageGateway.Backend.Memory;
 using ImageGateway.Common.Imaging;
 using SharpFuzz;
 

@@ -1,4 +1,4 @@
-using ImageGateway.Gateway.Tests.Infrastructure;
+using ImageGateway.TestSupport;
 
 namespace ImageGateway.Gateway.Tests;
 

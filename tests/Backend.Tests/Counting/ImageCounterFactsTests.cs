@@ -1,5 +1,6 @@
 using System.Text;
 using ImageGateway.Backend.Counting;
+using ImageGateway.Backend.Memory;
 using ImageGateway.Common.Imaging;
 using ImageGateway.Common.Imaging.Headers;
 using ImageGateway.Common.Problems;

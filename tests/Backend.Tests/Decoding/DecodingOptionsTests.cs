@@ -64,17 +64,6 @@ public sealed class DecodingOptionsTests
         Assert.True(Validate(new DecodingOptions { Workers = workers, PoisonCapacity = poisonCapacity, DeadlineFactor = factor }).Failed);
     }
 
-    [Fact]
-    public void HeapLimitBytes_PlainHex_IsTheByteCount()
-    {
-        Assert.Equal(16L << 20, DecodingOptionsRules.HeapLimitBytes("1000000"));
-        Assert.Null(DecodingOptionsRules.HeapLimitBytes("0x1000000"));
-    }
-
-    private static ValidateOptionsResult Validate(DecodingOptions options)
-    {
-        var failures = new[] { new DecodingOptionsValidator().Validate(null, options), new DecodingOptionsRules().Validate(null, options) }
-            .Where(r => r.Failed).SelectMany(r => r.Failures ?? []).ToList();
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-    }
+    /// <summary>The one validator the backend registers: generated, with the class's own rules.</summary>
+    private static ValidateOptionsResult Validate(DecodingOptions options) => new DecodingOptionsValidator().Validate(null, options);
 }

@@ -69,24 +69,4 @@ public sealed class MemoryBudgetTests
 
         Assert.Equal(stated, budget.DecodeBudgetBytes);
     }
-
-    [Theory]
-    [InlineData("1A00000")]
-    [InlineData("0x1A00000")]
-    public void CheckHeapHardLimitInForce_SettingTheGcEnforces_Passes(string setting) =>
-        ContainerMemoryExtensions.CheckHeapHardLimitInForce(setting, 0x1A00000);
-
-    [Fact]
-    public void CheckHeapHardLimitInForce_SettingTheGcIgnored_FailsNamingTheVariable()
-    {
-        // What Native AOT does with "0x1A00000": no hard limit, the machine's memory instead.
-        var ex = Assert.Throws<InvalidOperationException>(() => ContainerMemoryExtensions.CheckHeapHardLimitInForce("0x1A00000", 25_276_510_208));
-
-        Assert.Contains("DOTNET_GCHeapHardLimit", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("0x", ex.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void CheckHeapHardLimitInForce_NotHex_Fails() =>
-        Assert.Throws<InvalidOperationException>(() => ContainerMemoryExtensions.CheckHeapHardLimitInForce("26MiB", 0x1A00000));
 }

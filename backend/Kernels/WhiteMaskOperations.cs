@@ -4,13 +4,13 @@ using System.Runtime.InteropServices;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
-namespace ImageGateway.Backend.Counting;
+namespace ImageGateway.Backend.Kernels;
 
 /// <summary>
 /// The bulk conversions ImageSharp's decoders call to fill rows of <see cref="WhiteMask{TReference}"/>.
 /// Each converts a chunk of the source with <typeparamref name="TReference"/>'s own (vectorised)
 /// operation into a small stack buffer, then marks which results are white
-/// (<see cref="WhitePixelCounter.Mark(ReadOnlySpan{Rgba32}, Span{byte})"/>). Going through the reference
+/// (<see cref="WhiteMaskKernels.Mark(ReadOnlySpan{Rgba32}, Span{byte})"/>). Going through the reference
 /// type keeps every rounding exactly as decoding into it would (JPEG's float planes, 16-bit scaling),
 /// while the image itself never holds more than one byte a pixel.
 /// </summary>
@@ -104,11 +104,11 @@ public sealed class WhiteMaskOperations<TReference> : PixelOperations<WhiteMask<
         var mask = MemoryMarshal.AsBytes(destination);
         if (typeof(TReference) == typeof(Rgba32))
         {
-            WhitePixelCounter.Mark(MemoryMarshal.Cast<TReference, Rgba32>(pixels), mask);
+            WhiteMaskKernels.Mark(MemoryMarshal.Cast<TReference, Rgba32>(pixels), mask);
         }
         else if (typeof(TReference) == typeof(Rgba64))
         {
-            WhitePixelCounter.Mark(MemoryMarshal.Cast<TReference, Rgba64>(pixels), mask);
+            WhiteMaskKernels.Mark(MemoryMarshal.Cast<TReference, Rgba64>(pixels), mask);
         }
         else
         {

@@ -1,4 +1,5 @@
 using ImageGateway.Backend.Admission;
+using ImageGateway.Backend.Counting;
 using ImageGateway.Backend.Decoding;
 using ImageGateway.Backend.Metrics;
 using ImageGateway.Common.Observability;
@@ -7,7 +8,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
-namespace ImageGateway.Backend.Counting;
+namespace ImageGateway.Backend.Api;
 
 /// <summary>Maps <c>POST /count-white-pixels</c>: HTTP in, <see cref="UploadDecoder"/> call (a decode worker counts), HTTP out.</summary>
 public static class CountingApi

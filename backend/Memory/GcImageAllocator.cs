@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using SixLabors.ImageSharp.Memory;
 
-namespace ImageGateway.Backend.Counting;
+namespace ImageGateway.Backend.Memory;
 
 /// <summary>
 /// ImageSharp's memory, all of it on the GC heap and none of it pooled: the GC heap hard limit then
@@ -147,7 +147,7 @@ public sealed class GcImageAllocator : MemoryAllocator
 /// <summary>
 /// A decode asked for more image memory than its request reserved: the image is not what its header
 /// says (answered 422 <c>corrupt-image</c>). An <see cref="InvalidMemoryOperationException"/>, so
-/// ImageSharp and <see cref="ImageCounter"/> treat it as the allocation failure it is.
+/// ImageSharp and the image counter (<c>ImageCounter</c>) treat it as the allocation failure it is.
 /// </summary>
 public sealed class ReservationExceededException(long requestedBytes, long limitBytes)
     : InvalidMemoryOperationException($"Decoding needs {requestedBytes} bytes of image memory; the request reserved {limitBytes}.")

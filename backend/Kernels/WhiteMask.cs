@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using SixLabors.ImageSharp.PixelFormats;
 
-namespace ImageGateway.Backend.Counting;
+namespace ImageGateway.Backend.Kernels;
 
 /// <summary>
 /// A one-byte pixel that keeps only the answer counting needs: was the decoded pixel exactly white?

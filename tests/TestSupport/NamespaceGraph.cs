@@ -1,16 +1,17 @@
 using System.Reflection;
 using System.Reflection.Emit;
 
-namespace ImageGateway.Gateway.Tests.Infrastructure;
+namespace ImageGateway.TestSupport;
 
 /// <summary>
 /// Which namespaces of an assembly use which, read from the compiled types rather than from
 /// <c>using</c> lines: base types, interfaces, attributes, fields, signatures, locals and every
 /// type, method and field a method body names (its IL), so a reference through <c>var</c> or a
 /// fully-qualified name counts as well. A nested or compiler-generated type (a lambda's closure, an
-/// async state machine) counts for the type it is declared in.
+/// async state machine) counts for the type it is declared in. Used for the gateway's namespaces
+/// (Gateway.Tests) and the backend's (Backend.Tests).
 /// </summary>
-internal sealed class NamespaceGraph
+public sealed class NamespaceGraph
 {
     private static readonly Dictionary<short, OpCode> OpCodesByValue = typeof(OpCodes)
         .GetFields(BindingFlags.Public | BindingFlags.Static)

@@ -1,9 +1,9 @@
-using ImageGateway.Backend.Counting;
+using ImageGateway.Backend.Kernels;
 using SixLabors.ImageSharp.PixelFormats;
 
-namespace ImageGateway.Backend.Tests.Counting;
+namespace ImageGateway.Backend.Tests.Kernels;
 
-public sealed class WhitePixelCounterTests
+public sealed class WhiteMaskKernelsTests
 {
     public static TheoryData<int> Widths()
     {
@@ -44,7 +44,7 @@ public sealed class WhitePixelCounterTests
             }
         }
 
-        AssertMarks(expected, mask => WhitePixelCounter.MarkScalar(row, mask), mask => WhitePixelCounter.Mark(row, mask));
+        AssertMarks(expected, mask => WhiteMaskKernels.MarkScalar(row, mask), mask => WhiteMaskKernels.Mark(row, mask));
     }
 
     [Theory]
@@ -75,14 +75,14 @@ public sealed class WhitePixelCounterTests
             }
         }
 
-        AssertMarks(expected, mask => WhitePixelCounter.MarkScalar(row, mask), mask => WhitePixelCounter.Mark(row, mask));
+        AssertMarks(expected, mask => WhiteMaskKernels.MarkScalar(row, mask), mask => WhiteMaskKernels.Mark(row, mask));
     }
 
     [Fact]
     public void Mark_MaskShorterThanTheRow_Throws()
     {
-        Assert.Throws<ArgumentException>(() => WhitePixelCounter.Mark(new Rgba32[70], new byte[69]));
-        Assert.Throws<ArgumentException>(() => WhitePixelCounter.Mark(new Rgba64[70], new byte[69]));
+        Assert.Throws<ArgumentException>(() => WhiteMaskKernels.Mark(new Rgba32[70], new byte[69]));
+        Assert.Throws<ArgumentException>(() => WhiteMaskKernels.Mark(new Rgba64[70], new byte[69]));
     }
 
     [Theory]
@@ -99,8 +99,8 @@ public sealed class WhitePixelCounterTests
             planted += white ? 1 : 0;
         }
 
-        Assert.Equal(planted, WhitePixelCounter.CountScalar<Rgba32>(row));
-        Assert.Equal(planted, WhitePixelCounter.Count<Rgba32>(row));
+        Assert.Equal(planted, WhiteMaskKernels.CountScalar<Rgba32>(row));
+        Assert.Equal(planted, WhiteMaskKernels.Count<Rgba32>(row));
     }
 
     [Fact]
@@ -110,7 +110,7 @@ public sealed class WhitePixelCounterTests
         var row = new WhiteMask<Rgba64>[100_003];
         Array.Fill(row, new WhiteMask<Rgba64> { PackedValue = WhiteMask<Rgba64>.WhiteByte });
 
-        Assert.Equal(100_003, WhitePixelCounter.Count<Rgba64>(row));
+        Assert.Equal(100_003, WhiteMaskKernels.Count<Rgba64>(row));
     }
 
     private static void AssertMarks(byte[] expected, Action<byte[]> scalar, Action<byte[]> vectorised)

@@ -1,7 +1,8 @@
 using System.Text.Json.Serialization;
+using ImageGateway.Backend.Counting;
 using Microsoft.AspNetCore.Mvc;
 
-namespace ImageGateway.Backend.Counting;
+namespace ImageGateway.Backend.Api;
 
 /// <summary>
 /// Source-generated JSON for everything the counting endpoint writes: the backend is published

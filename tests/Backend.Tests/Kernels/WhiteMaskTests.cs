@@ -1,9 +1,9 @@
 using System.Numerics;
-using ImageGateway.Backend.Counting;
+using ImageGateway.Backend.Kernels;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
-namespace ImageGateway.Backend.Tests.Counting;
+namespace ImageGateway.Backend.Tests.Kernels;
 
 /// <summary>
 /// The one-byte white mask must answer "is this pixel exactly white?" as the source pixel says it,

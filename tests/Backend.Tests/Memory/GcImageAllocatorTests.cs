@@ -1,7 +1,7 @@
-using ImageGateway.Backend.Counting;
+using ImageGateway.Backend.Memory;
 using SixLabors.ImageSharp.Memory;
 
-namespace ImageGateway.Backend.Tests.Counting;
+namespace ImageGateway.Backend.Tests.Memory;
 
 /// <summary>The allocator's job limit: every allocation of a decode is checked against what its request reserved.</summary>
 public sealed class GcImageAllocatorTests

@@ -2,16 +2,17 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using SixLabors.ImageSharp.PixelFormats;
 
-namespace ImageGateway.Backend.Counting;
+namespace ImageGateway.Backend.Kernels;
 
 /// <summary>
-/// The white test, a SIMD vector at a time. A pixel is white when every channel, alpha included, is
+/// The white mask's kernels: they mark and count white pixels, a SIMD vector at a time. (They count
+/// rows; counting an image, decode and checks included, is <c>ImageCounter</c>'s.) A pixel is white when every channel, alpha included, is
 /// at its maximum: 0xFF for 8-bit channels, 0xFFFF for 16-bit ones; for <see cref="Rgba32"/> and
 /// <see cref="Rgba64"/> that is "the pixel's machine word has every bit set". Decoding writes the
 /// answer per pixel into a one-byte <see cref="WhiteMask{TReference}"/> (<c>Mark</c>), and counting
 /// is then counting 0xFF bytes (<c>Count</c>). Every kernel has a scalar reference beside it for tests.
 /// </summary>
-public static class WhitePixelCounter
+public static class WhiteMaskKernels
 {
     /// <summary>Counts white pixels in a row of masks.</summary>
     public static int Count<TReference>(ReadOnlySpan<WhiteMask<TReference>> row)

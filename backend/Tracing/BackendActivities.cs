@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace ImageGateway.Backend.Metrics;
+namespace ImageGateway.Backend.Tracing;
 
 /// <summary>
 /// The backend's spans, children of the ASP.NET Core request span (whose parent is the gateway's,
