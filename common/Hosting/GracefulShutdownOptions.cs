@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ImageGateway.Common.Settings;
 using Microsoft.Extensions.Options;
 
 namespace ImageGateway.Common.Hosting;
@@ -31,18 +32,9 @@ public sealed class GracefulShutdownOptions : IValidatableObject
     public TimeSpan Total => DrainDelay + InFlightTimeout;
 
     /// <summary>The drain delay 0 to 5 min, the in-flight timeout 1 ms to 10 min; called by the generated validator.</summary>
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
-    {
-        if (DrainDelay < TimeSpan.Zero || DrainDelay > TimeSpan.FromMinutes(5))
-        {
-            yield return new ValidationResult($"{SectionName}:{nameof(DrainDelay)} must be 0 to 5 min, not {DrainDelay}.", [nameof(DrainDelay)]);
-        }
-
-        if (InFlightTimeout < TimeSpan.FromMilliseconds(1) || InFlightTimeout > TimeSpan.FromMinutes(10))
-        {
-            yield return new ValidationResult($"{SectionName}:{nameof(InFlightTimeout)} must be 1 ms to 10 min, not {InFlightTimeout}.", [nameof(InFlightTimeout)]);
-        }
-    }
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) => OptionRules.Failures(
+        OptionRules.Within(DrainDelay, TimeSpan.Zero, TimeSpan.FromMinutes(5), SectionName, nameof(DrainDelay)),
+        OptionRules.Within(InFlightTimeout, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(10), SectionName, nameof(InFlightTimeout)));
 }
 
 /// <summary>Checks <see cref="GracefulShutdownOptions"/> at start-up (source-generated, so no reflection for the Native AOT backend: it calls <see cref="GracefulShutdownOptions.Validate"/>); a bad value names its key.</summary>

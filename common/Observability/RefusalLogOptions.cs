@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ImageGateway.Common.Settings;
 using Microsoft.Extensions.Options;
 
 namespace ImageGateway.Common.Observability;
@@ -21,13 +22,8 @@ public sealed class RefusalLogOptions : IValidatableObject
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The interval 1 s to 1 h; called by the generated validator after the attributes.</summary>
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
-    {
-        if (Interval < TimeSpan.FromSeconds(1) || Interval > TimeSpan.FromHours(1))
-        {
-            yield return new ValidationResult($"{SectionName}:{nameof(Interval)} must be 1 s to 1 h, not {Interval}.", [nameof(Interval)]);
-        }
-    }
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) => OptionRules.Failures(
+        OptionRules.Within(Interval, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), SectionName, nameof(Interval)));
 }
 
 /// <summary>Validates <see cref="RefusalLogOptions"/> at start-up (source-generated, so no reflection for the Native AOT backend: the attributes, then <see cref="RefusalLogOptions.Validate"/>); a bad value names its key.</summary>

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using ImageGateway.Common.Imaging.Headers;
+using ImageGateway.Common.Settings;
 using Microsoft.Extensions.Options;
 
 namespace ImageGateway.Gateway.Inspection;
@@ -41,22 +42,13 @@ public sealed class InspectionOptions : IValidatableObject
     public UploadLimits ToUploadLimits() => new(MaxBodyBytes, MaxWidth, MaxHeight, MaxPixels);
 
     /// <summary>The peek window within the largest body; the pixel limit within the sides' product.</summary>
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
-    {
-        if (PeekBytes > MaxBodyBytes)
-        {
-            yield return new ValidationResult(
-                $"{SectionName}:{nameof(PeekBytes)} ({PeekBytes}) must not exceed {SectionName}:{nameof(MaxBodyBytes)} ({MaxBodyBytes}).",
-                [nameof(PeekBytes)]);
-        }
-
-        if (MaxPixels > (long)MaxWidth * MaxHeight)
-        {
-            yield return new ValidationResult(
-                $"{SectionName}:{nameof(MaxPixels)} ({MaxPixels}) exceeds MaxWidth x MaxHeight ({(long)MaxWidth * MaxHeight}); lower it or raise the sides.",
-                [nameof(MaxPixels)]);
-        }
-    }
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) => OptionRules.Failures(
+        PeekBytes > MaxBodyBytes
+            ? OptionRules.Failure(SectionName, nameof(PeekBytes), $"({PeekBytes}) must not exceed {SectionName}:{nameof(MaxBodyBytes)} ({MaxBodyBytes})")
+            : null,
+        MaxPixels > (long)MaxWidth * MaxHeight
+            ? OptionRules.Failure(SectionName, nameof(MaxPixels), $"({MaxPixels}) exceeds MaxWidth x MaxHeight ({(long)MaxWidth * MaxHeight}); lower it or raise the sides")
+            : null);
 }
 
 /// <summary>Checks <see cref="InspectionOptions"/> at start-up (source-generated from the attributes, then its <see cref="InspectionOptions.Validate"/>); a bad value names its key.</summary>
