@@ -1,8 +1,5 @@
-using System.Diagnostics;
-using ImageGateway.Common.Observability;
 using ImageGateway.Common.Problems;
 using ImageGateway.Gateway.Observability;
-using ImageGateway.Gateway.Server;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
@@ -25,15 +22,13 @@ namespace ImageGateway.Gateway.Inspection;
 /// <c>100 Continue</c> only on the first read of the body, so a client that sent
 /// <c>Expect: 100-continue</c> gets the answer without uploading.</item>
 /// </list>
-/// Every answer closes the connection rather than drain an unread body.
+/// Every answer closes the connection rather than drain an unread body (<see cref="InspectionRefusals"/>).
 /// </summary>
 internal sealed class ContentHeadersMiddleware(
     RequestDelegate next,
     UploadInspector inspector,
     IOptions<InspectionOptions> options,
-    GatewayMetrics metrics,
-    RefusalLogSampler logSampler,
-    ILogger<ContentHeadersMiddleware> logger)
+    InspectionRefusals refusals)
 {
     private readonly long _maxBodyBytes = options.Value.MaxBodyBytes;
 
@@ -90,22 +85,8 @@ internal sealed class ContentHeadersMiddleware(
 
     private async Task RefuseAsync(HttpContext context, ProblemType problem, string detail)
     {
-        var reason = TelemetryAttributes.Reason(problem.Type);
-        using (var activity = GatewayActivities.Source.StartActivity("inspection"))
-        {
-            activity?.SetTag(TelemetryAttributes.ErrorType, reason);
-            activity?.SetTag(TelemetryAttributes.PeekedBytes, 0);
-            activity?.SetStatus(ActivityStatusCode.Error, reason);
-        }
-
-        metrics.Inspected(format: null, reason, peekedBytes: 0);
-        if (logSampler.ShouldLog(reason, out var suppressed))
-        {
-            InspectionLog.Rejected(logger, reason, problem.Status, detail, 0, suppressed);
-        }
-
-        context.Response.CloseConnectionAfterResponse();
-        await ProblemResults.WriteAsync(context, problem, detail);
+        using var activity = GatewayActivities.Source.StartActivity("inspection");
+        await refusals.RefuseAsync(context, problem, detail, peeked: 0, bodyRead: false, activity);
     }
 }
 

@@ -26,6 +26,7 @@ internal sealed class ImageInspectionMiddleware(
     UploadInspector inspector,
     IOptions<InspectionOptions> options,
     GatewayMetrics metrics,
+    InspectionRefusals refusals,
     RefusalLogSampler logSampler,
     ILogger<ImageInspectionMiddleware> logger)
 {
@@ -81,7 +82,7 @@ internal sealed class ImageInspectionMiddleware(
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             // Kestrel decodes a chunked body ahead of the peek and counts it against the limit.
-            await RejectAsync(context, ProblemTypes.BodyTooLarge,
+            await refusals.RefuseAsync(context, ProblemTypes.BodyTooLarge,
                 $"The body limit is {_options.MaxBodyBytes} bytes; the streamed body went past it.", peeked: 0, bodyRead: false, activity);
             return false;
         }
@@ -109,7 +110,7 @@ internal sealed class ImageInspectionMiddleware(
 
         if (verdict.Outcome != HeaderOutcome.Accepted)
         {
-            await RejectAsync(context, verdict.Problem!, verdict.Detail!, peeked, whole, activity);
+            await refusals.RefuseAsync(context, verdict.Problem!, verdict.Detail!, peeked, whole, activity);
             return false;
         }
 
@@ -183,31 +184,6 @@ internal sealed class ImageInspectionMiddleware(
                 ArrayPool<byte>.Shared.Return(copy);
             }
         }
-    }
-
-    private async Task RejectAsync(HttpContext context, ProblemType problem, string detail, long peeked, bool bodyRead, Activity? activity)
-    {
-        var reason = TelemetryAttributes.Reason(problem.Type);
-        metrics.Inspected(format: null, reason, peeked);
-        if (logSampler.ShouldLog(reason, out var suppressed))
-        {
-            InspectionLog.Rejected(logger, reason, problem.Status, detail, peeked, suppressed);
-        }
-
-        if (activity is not null)
-        {
-            activity.SetTag(TelemetryAttributes.ErrorType, reason);
-            activity.SetTag(TelemetryAttributes.PeekedBytes, peeked);
-            activity.SetStatus(ActivityStatusCode.Error, reason);
-        }
-
-        if (!bodyRead)
-        {
-            // Close after answering instead of draining the rest of an unread (maybe huge) body.
-            context.Response.CloseConnectionAfterResponse();
-        }
-
-        await ProblemResults.WriteAsync(context, problem, detail);
     }
 
     private static void SetFactsHeaders(IHeaderDictionary headers, ImageFacts facts)

@@ -22,6 +22,7 @@ public static class InspectionExtensions
         builder.Services.AddOptionsWithValidateOnStart<InspectionOptions, InspectionOptionsValidator>()
             .Bind(builder.Configuration.GetSection(InspectionOptions.SectionName));
         builder.Services.AddSingleton<UploadInspector>();
+        builder.Services.AddSingleton<InspectionRefusals>();
 
         // The peek leaves the prefix unconsumed in the connection's input buffer, and the socket
         // transport stops reading the socket when that buffer is full, so it must hold the whole
