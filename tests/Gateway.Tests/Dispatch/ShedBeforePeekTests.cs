@@ -92,6 +92,24 @@ public sealed class ShedBeforePeekTests : IAsyncLifetime
         Assert.Equal(1, _stack.Backend.Started); // the setup's upload only
     }
 
+    [Fact]
+    public async Task Upload_WithoutExpectContinueWhileShedding_IsAnsweredOnlyAfterTheShedPause()
+    {
+        using var socket = await RawHttp.ConnectAsync(_stack.Gateway.BaseAddress);
+
+        // The same upload without Expect: the pause (10 s) still paces a client that sends at once.
+        await RawHttp.SendAsync(socket,
+            "POST /count-white-pixels HTTP/1.1\r\nHost: gateway\r\nContent-Type: image/png\r\nContent-Length: 600000\r\n\r\n");
+
+        var answer = RawHttp.ReadResponseHeadAsync(socket, TimeSpan.FromSeconds(20));
+        await Task.WhenAny(answer, Task.Delay(TimeSpan.FromSeconds(2)));
+        Assert.False(answer.IsCompleted, "answered before the shed pause");
+
+        var response = await answer;
+        Assert.StartsWith("HTTP/1.1 503", response, StringComparison.Ordinal);
+        Assert.Equal(1, _stack.Backend.Started); // the setup's upload only
+    }
+
     [Theory]
     [InlineData("Content-Length: 67108864\r\nExpect: 100-continue", "413", "body-too-large")]
     [InlineData("Content-Length: 600000\r\nExpect: 100-continue\r\nContent-Encoding: gzip", "415", "unsupported-content-encoding")]
