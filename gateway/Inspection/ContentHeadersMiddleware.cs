@@ -34,12 +34,12 @@ internal sealed class ContentHeadersMiddleware(
 
     public Task InvokeAsync(HttpContext context)
     {
-        if (!InspectionExtensions.IsInspectedRoute(context) || Refusal(context.Request) is not var (problem, detail))
+        if (!InspectionExtensions.IsInspectedRoute(context) || Refusal(context.Request) is not { } refusal)
         {
             return next(context);
         }
 
-        return RefuseAsync(context, problem, detail);
+        return RefuseAsync(context, refusal.Problem, refusal.Detail);
     }
 
     /// <summary>The form media type of <paramref name="contentType"/>, or null when it is not a form.</summary>
